@@ -1,0 +1,26 @@
+# Sourced by bench/*.sh.  Helpers that time SQL on the bench cluster and print one
+# row per figure: what was measured, its rate, the baseline's rate measured in the same
+# run, and the ratio.  Benchmarks never gate CI on absolute times.
+
+# psql as the postgres user against the bench cluster (PGHOST/PGPORT exported by run.sh)
+bq() { runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" psql -qAtX -v ON_ERROR_STOP=1 -d tradecore "$@"; }
+
+# sql_ms "SQL" [repeats]: best wall time in ms of running SQL (server side, via clock_timestamp)
+sql_ms() {
+  local sql=$1 reps=${2:-3} best="" t
+  for _ in $(seq "$reps"); do
+    t=$(bq -c "DO \$b\$ DECLARE t0 timestamptz := clock_timestamp(); BEGIN PERFORM 1 FROM ($sql) s; RAISE NOTICE 'ms=%', extract(epoch FROM clock_timestamp() - t0) * 1000; END \$b\$" 2>&1 \
+        | sed -n 's/.*ms=\([0-9.]*\).*/\1/p')
+    [ -n "$t" ] || { echo "bench: query failed: $sql" >&2; return 1; }
+    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
+  done
+  echo "$best"
+}
+
+# report LABEL UNITS COUNT MS BASELINE_LABEL BASELINE_MS
+# prints rate (COUNT per second) for both and the speed ratio
+report() {
+  awk -v l="$1" -v u="$2" -v n="$3" -v ms="$4" -v bl="$5" -v bms="$6" 'BEGIN {
+    r = n / (ms / 1000); br = n / (bms / 1000);
+    printf "%-44s %14.0f %s/s   baseline %-34s %14.0f %s/s   ratio %7.2fx\n", l, r, u, bl, br, u, r / br }'
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every bench/NN_*.sh against a throwaway cluster and prints, for each figure,
+# the rate beside a baseline measured in the same run and their ratio.
+#   bash bench/run.sh            all benchmarks
+#   bash bench/run.sh 10_foo     only those whose file name starts with 10_foo
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+bash scripts/deps.sh
+exec 9>/var/lock/tradecore-test.lock; flock 9
+bash scripts/build.sh
+trap 'bash scripts/cluster.sh stop bench >/dev/null 2>&1 || true' EXIT
+bash scripts/cluster.sh start bench 54350
+eval "$(bash scripts/cluster.sh env bench)"
+export PGHOST PGPORT TRADECORE_ROOT="$ROOT"
+source bench/lib.sh
+bq -c "CREATE EXTENSION IF NOT EXISTS tradecore" >/dev/null
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m); $(date -u +%FT%TZ)"
+for b in bench/[0-9]*.sh; do
+  case "$(basename "$b")" in ${1:-}*) ;; *) continue ;; esac
+  echo "---- $(basename "$b" .sh)"
+  bash "$b"
+done

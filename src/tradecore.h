@@ -1,0 +1,34 @@
+/*
+ * tradecore.h
+ *	  Shared declarations for the tradecore extension: GUC variables and the
+ *	  entry points each subsystem exposes to _PG_init.
+ */
+#ifndef TRADECORE_H
+#define TRADECORE_H
+
+#include "postgres.h"
+
+#ifndef TRADECORE_VERSION
+#define TRADECORE_VERSION "unknown"
+#endif
+
+/* true when the library was loaded through shared_preload_libraries */
+extern bool tradecore_preloaded;
+
+/* GUCs (src/guc.c).  Strings are owned by the GUC machinery; never pfree them. */
+extern char *tc_database_name;
+extern bool tc_poller_enabled;
+extern int	tc_poll_interval_ms;
+extern bool tc_llm_enabled;
+extern bool tc_bridge_enabled;
+extern char *tc_bridge_listen_address;
+extern int	tc_bridge_port;
+extern char *tc_master_key_file;
+extern int	tc_paper_seed;
+
+extern void tradecore_define_gucs(void);
+
+/* bgworkers/workers.c */
+extern void tradecore_register_workers(void);
+
+#endif							/* TRADECORE_H */
