@@ -10,7 +10,7 @@ bash scripts/deps.sh
 exec 9>/var/lock/tradecore-test.lock; flock 9
 bash scripts/build.sh
 trap 'bash scripts/cluster.sh stop bench >/dev/null 2>&1 || true' EXIT
-bash scripts/cluster.sh start bench 54350
+TRADECORE_BRIDGE_PORT=54351 bash scripts/cluster.sh start bench 54350
 eval "$(bash scripts/cluster.sh env bench)"
 export PGHOST PGPORT TRADECORE_ROOT="$ROOT"
 source bench/lib.sh

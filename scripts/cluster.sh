@@ -9,6 +9,8 @@
 # The cluster lives in $TRADECORE_RUNDIR/NAME (default /var/tmp/tradecore/NAME): data/ holds
 # PGDATA, the Unix socket sits in the same folder, and it also listens on 127.0.0.1:PORT.
 # If PORT is taken by something else, the next free port is used and recorded in NAME/port.
+# TRADECORE_BRIDGE_PORT sets the bridge's port (default 8787); TRADECORE_EXTRA_CONF is
+# appended to postgresql.conf.
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -67,6 +69,7 @@ unix_socket_directories = '$dir'
 shared_preload_libraries = 'pg_cron,tradecore'
 cron.database_name = 'tradecore'
 tradecore.database_name = 'tradecore'
+tradecore.bridge_port = ${TRADECORE_BRIDGE_PORT:-8787}
 max_worker_processes = 32
 max_connections = 200
 fsync = off

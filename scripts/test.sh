@@ -28,7 +28,7 @@ bash scripts/build.sh
 
 cleanup() { bash "$ROOT/scripts/cluster.sh" stop "$CLUSTER" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
-bash scripts/cluster.sh start "$CLUSTER" "$PORT"
+TRADECORE_BRIDGE_PORT=${TRADECORE_TEST_BRIDGE_PORT:-54341} bash scripts/cluster.sh start "$CLUSTER" "$PORT"
 eval "$(bash scripts/cluster.sh env "$CLUSTER")"
 export TRADECORE_ROOT="$ROOT"
 

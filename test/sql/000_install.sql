@@ -6,10 +6,9 @@ SELECT tradecore.version() = extversion AS library_matches_catalog
   FROM pg_extension e WHERE extname = 'tradecore';
 SELECT tradecore.is_preloaded();
 -- GUC defaults as documented in the README
-SELECT name, setting, unit, context
+SELECT name, boot_val AS default_value, unit, context
   FROM pg_settings
  WHERE name LIKE 'tradecore.%'
-   AND name NOT IN ('tradecore.database_name')
  ORDER BY name;
 -- unknown tradecore.* names are refused (prefix reserved)
 SET tradecore.no_such_setting = 1;

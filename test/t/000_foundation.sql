@@ -11,7 +11,7 @@ SELECT ok(tradecore.is_preloaded(), 'test cluster preloads tradecore');
 
 SELECT is(current_setting('tradecore.bridge_listen_address'), '127.0.0.1',
           'bridge listens on loopback by default');
-SELECT is(current_setting('tradecore.bridge_port'), '8787', 'default bridge port');
+SELECT is(current_setting('tradecore.bridge_port'), '54341', 'test cluster moves the bridge off the default port 8787');
 SELECT is(current_setting('tradecore.database_name'), 'tradecore',
           'test cluster runs workers in the tradecore database');
 SELECT throws_ok($$SET tradecore.no_such_setting = 1$$, '42602', NULL,
