@@ -1,0 +1,320 @@
+-- 11_system.sql: settings, the audit log, the events outbox (emit, events_after, prune),
+-- and small helpers every domain uses.
+
+-- numeric accepts NaN and +-Infinity; money and quantities must be finite.  NaN sorts
+-- above Infinity in PostgreSQL, so the two comparisons exclude all three.
+CREATE FUNCTION tradecore.is_finite(numeric) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT $1 > '-Infinity'::numeric AND $1 < 'Infinity'::numeric $$;
+COMMENT ON FUNCTION tradecore.is_finite(numeric) IS
+    'True when the numeric is neither NaN nor +-Infinity (NULL for NULL); used by CHECK constraints on money and quantities.';
+
+CREATE FUNCTION tradecore.touch_updated_at() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION tradecore.touch_updated_at() IS
+    'BEFORE UPDATE trigger: sets updated_at to the transaction time.';
+
+------------------------------------------------------------------------------------------
+-- settings
+------------------------------------------------------------------------------------------
+CREATE TABLE tradecore.settings (
+    key         text PRIMARY KEY CHECK (key ~ '^[a-z][a-z0-9_.]*$'),
+    value       jsonb NOT NULL,
+    description text NOT NULL DEFAULT '',
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    updated_by  name NOT NULL DEFAULT tradecore.calling_role()
+);
+COMMENT ON TABLE tradecore.settings IS
+    'Run-time settings of the platform that belong in the database (GUCs hold the server-level ones); changes are audited.';
+COMMENT ON COLUMN tradecore.settings.key IS 'Dotted lower-case name, e.g. events.retention.';
+COMMENT ON COLUMN tradecore.settings.value IS 'The value as JSON (string, number, object).';
+COMMENT ON COLUMN tradecore.settings.description IS 'What the setting controls, for people.';
+COMMENT ON COLUMN tradecore.settings.updated_at IS 'When the value last changed.';
+COMMENT ON COLUMN tradecore.settings.updated_by IS 'Role that last changed the value.';
+CREATE TRIGGER settings_touch BEFORE UPDATE ON tradecore.settings
+    FOR EACH ROW EXECUTE FUNCTION tradecore.touch_updated_at();
+
+INSERT INTO tradecore.settings (key, value, description) VALUES
+    ('events.retention', '"7 days"', 'How long tradecore.prune_events keeps outbox rows when called without an argument.');
+
+------------------------------------------------------------------------------------------
+-- audit_log: append-only record of every money movement and every change to limits,
+-- credentials, wallets' credit flags and settings.  Written by triggers only.
+------------------------------------------------------------------------------------------
+CREATE TABLE tradecore.audit_log (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    ts          timestamptz NOT NULL DEFAULT clock_timestamp(),
+    actor       name NOT NULL DEFAULT tradecore.calling_role(),
+    xact_id     xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    action      text NOT NULL,
+    table_name  text NOT NULL,
+    row_key     text,
+    agent_id    bigint,
+    wallet_id   bigint,
+    old_row     jsonb,
+    new_row     jsonb
+);
+COMMENT ON TABLE tradecore.audit_log IS
+    'Append-only audit trail: one row per money movement (wallet transaction) and per change to risk limits, circuit breakers, credentials (secrets redacted), wallets and settings.';
+COMMENT ON COLUMN tradecore.audit_log.id IS 'Monotonic audit row id.';
+COMMENT ON COLUMN tradecore.audit_log.ts IS 'Wall-clock time the row was written.';
+COMMENT ON COLUMN tradecore.audit_log.actor IS 'Role the session acted as (tradecore.calling_role()), not the SECURITY DEFINER owner.';
+COMMENT ON COLUMN tradecore.audit_log.xact_id IS 'Transaction id, to group rows written by one transaction.';
+COMMENT ON COLUMN tradecore.audit_log.action IS 'INSERT, UPDATE, DELETE, or the money movement kind (transfer, allocation, ...).';
+COMMENT ON COLUMN tradecore.audit_log.table_name IS 'Table whose row changed.';
+COMMENT ON COLUMN tradecore.audit_log.row_key IS 'Primary key of the changed row, as text.';
+COMMENT ON COLUMN tradecore.audit_log.agent_id IS 'Owner key: the agent concerned, when known.';
+COMMENT ON COLUMN tradecore.audit_log.wallet_id IS 'Owner key: the wallet concerned, when known.';
+COMMENT ON COLUMN tradecore.audit_log.old_row IS 'Row before the change (secret columns removed).';
+COMMENT ON COLUMN tradecore.audit_log.new_row IS 'Row after the change (secret columns removed); for money movements, the legs.';
+CREATE INDEX audit_log_ts_idx ON tradecore.audit_log USING brin (ts);
+CREATE INDEX audit_log_table_row_idx ON tradecore.audit_log (table_name, row_key);
+
+CREATE FUNCTION tradecore.forbid_change() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, lower(TG_OP)
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = CASE WHEN TG_TABLE_NAME IN ('ledger_entries', 'wallet_transactions')
+                          THEN 'Correct a posting with a reversing transaction (tradecore.transfer back).'
+                          ELSE 'Audit rows are never changed.' END;
+END
+$$;
+COMMENT ON FUNCTION tradecore.forbid_change() IS
+    'Trigger refusing UPDATE, DELETE and TRUNCATE on append-only tables (audit_log, ledger).';
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON tradecore.audit_log
+    FOR EACH ROW EXECUTE FUNCTION tradecore.forbid_change();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON tradecore.audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION tradecore.forbid_change();
+
+-- Generic row audit.  TG_ARGV[0] names the owner columns as 'agent_col:wallet_col' (either
+-- may be empty); TG_ARGV[1..] name columns that must never reach the audit log (secrets).
+CREATE FUNCTION tradecore.audit_row() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    o jsonb;
+    n jsonb;
+    cols text[];
+    agent_col text;
+    wallet_col text;
+    src jsonb;
+    i int;
+BEGIN
+    IF TG_OP <> 'INSERT' THEN o := to_jsonb(OLD); END IF;
+    IF TG_OP <> 'DELETE' THEN n := to_jsonb(NEW); END IF;
+    FOR i IN 1 .. TG_NARGS - 1 LOOP
+        o := o - TG_ARGV[i];
+        n := n - TG_ARGV[i];
+    END LOOP;
+    cols := string_to_array(coalesce(TG_ARGV[0], ':'), ':');
+    agent_col := nullif(cols[1], '');
+    wallet_col := nullif(cols[2], '');
+    src := coalesce(n, o);
+    INSERT INTO tradecore.audit_log (action, table_name, row_key, agent_id, wallet_id, old_row, new_row)
+    VALUES (TG_OP, TG_TABLE_NAME, src ->> 'id',
+            CASE WHEN agent_col IS NOT NULL THEN (src ->> agent_col)::bigint END,
+            CASE WHEN wallet_col IS NOT NULL THEN (src ->> wallet_col)::bigint END,
+            o, n);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION tradecore.audit_row() IS
+    'AFTER row trigger writing audit_log; argument 1 is ''agent_column:wallet_column'', further arguments name secret columns to leave out.';
+
+CREATE TRIGGER settings_audit AFTER INSERT OR UPDATE OR DELETE ON tradecore.settings
+    FOR EACH ROW EXECUTE FUNCTION tradecore.audit_row(':');
+
+------------------------------------------------------------------------------------------
+-- events: the outbox.  A row first, a NOTIFY carrying its id second.
+------------------------------------------------------------------------------------------
+CREATE SEQUENCE tradecore.events_id_seq AS bigint;
+COMMENT ON SEQUENCE tradecore.events_id_seq IS
+    'Ids of tradecore.events: monotonic in allocation order (CACHE 1, so ids from all backends interleave in time).';
+
+CREATE TABLE tradecore.events (
+    id          bigint PRIMARY KEY DEFAULT nextval('tradecore.events_id_seq'),
+    ts          timestamptz NOT NULL DEFAULT clock_timestamp(),
+    type        text NOT NULL CHECK (type ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$' AND length(type) <= 64),
+    topic       text NOT NULL GENERATED ALWAYS AS (split_part(type, '.', 1)) STORED,
+    agent_id    bigint,
+    wallet_id   bigint,
+    payload     jsonb NOT NULL DEFAULT '{}'
+);
+ALTER SEQUENCE tradecore.events_id_seq OWNED BY tradecore.events.id;
+COMMENT ON TABLE tradecore.events IS
+    'Event outbox: every state change worth telling a client about. Written by tradecore.emit(), read after an id with tradecore.events_after(), pruned by tradecore.prune_events().';
+COMMENT ON COLUMN tradecore.events.id IS 'Monotonic id from events_id_seq; a client resumes after the last id it saw (use events_after, see docs/schema.md).';
+COMMENT ON COLUMN tradecore.events.ts IS 'Wall-clock time the event was written.';
+COMMENT ON COLUMN tradecore.events.type IS 'Dotted event type, e.g. order.filled, signal, balance.';
+COMMENT ON COLUMN tradecore.events.topic IS 'First dotted part of type (order.filled -> order), generated.';
+COMMENT ON COLUMN tradecore.events.agent_id IS 'Owner key: agent the event concerns (from payload.agent_id), NULL for broadcast events.';
+COMMENT ON COLUMN tradecore.events.wallet_id IS 'Owner key: wallet the event concerns (from payload.wallet_id), NULL when none.';
+COMMENT ON COLUMN tradecore.events.payload IS 'Event body as JSON; NOTIFY carries only the id, so size is not limited by the 8000-byte NOTIFY cap.';
+CREATE INDEX events_ts_idx ON tradecore.events USING brin (ts);
+CREATE INDEX events_agent_id_idx ON tradecore.events (agent_id, id) WHERE agent_id IS NOT NULL;
+CREATE INDEX events_topic_id_idx ON tradecore.events (topic, id);
+
+-- Outbox visibility.  Ids are allocated at INSERT but become visible at COMMIT, so a reader
+-- that returns "everything after id N" can skip an id that commits later than a higher one.
+-- Every emitting transaction therefore announces itself with two transaction-scoped
+-- advisory locks (released exactly when the transaction ends, also on subtransaction
+-- abort together with its rows): (1952671745, 0) taken before its first id is allocated,
+-- and (1952671746, first_id mod 2^31) right after.  events_safe_horizon() reads pg_locks
+-- and returns the highest id below which no transaction is still in flight.
+CREATE FUNCTION tradecore._emit(p_type text, p_payload jsonb, p_agent_id bigint, p_wallet_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_id bigint;
+    -- A session-level (not LOCAL) setting holding the transaction id: SET LOCAL would be
+    -- undone when this function (which has a SET clause) returns; a plain SET survives it
+    -- and is still undone on (sub)transaction abort, exactly like the advisory locks.
+    v_xact text := pg_current_xact_id()::text;
+    v_first boolean := coalesce(current_setting('tradecore_outbox.xact', true), '') <> v_xact;
+BEGIN
+    IF p_type IS NULL THEN
+        RAISE EXCEPTION 'event type must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF v_first THEN
+        PERFORM pg_advisory_xact_lock_shared(1952671745, 0);
+    END IF;
+    v_id := nextval('tradecore.events_id_seq');
+    IF v_first THEN
+        PERFORM pg_advisory_xact_lock_shared(1952671746, (v_id % 2147483648)::int);
+        PERFORM set_config('tradecore_outbox.xact', v_xact, false);
+    END IF;
+    INSERT INTO tradecore.events (id, type, agent_id, wallet_id, payload)
+    VALUES (v_id, p_type, p_agent_id, p_wallet_id, coalesce(p_payload, '{}'));
+    PERFORM pg_notify('tradecore_events', v_id::text);
+    RETURN v_id;
+END
+$$;
+COMMENT ON FUNCTION tradecore._emit(text, jsonb, bigint, bigint) IS
+    'Internal: writes an outbox row with explicit owner keys and notifies tradecore_events; not granted to any role, used by other tradecore functions.';
+
+CREATE FUNCTION tradecore.emit(type text, payload jsonb) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_agent bigint;
+    v_wallet bigint;
+    v_role name := tradecore.calling_role();
+BEGIN
+    IF jsonb_typeof(payload) = 'object' THEN
+        IF payload ->> 'agent_id' ~ '^[0-9]{1,18}$' THEN v_agent := (payload ->> 'agent_id')::bigint; END IF;
+        IF payload ->> 'wallet_id' ~ '^[0-9]{1,18}$' THEN v_wallet := (payload ->> 'wallet_id')::bigint; END IF;
+    END IF;
+    -- an agent speaks only for itself
+    IF NOT tradecore.is_staff(v_role) THEN
+        v_agent := tradecore.agent_id_of(v_role);
+        IF v_agent IS NULL THEN
+            RAISE EXCEPTION 'role % is not mapped to an agent and may not emit events', v_role
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Set autonomous_agents.role_name for this role, or emit as tradecore_operator.';
+        END IF;
+        IF v_wallet IS NOT NULL AND NOT v_wallet = ANY (tradecore.wallet_ids_of_agent(v_agent)) THEN
+            v_wallet := NULL;
+        END IF;
+    END IF;
+    RETURN tradecore._emit(type, payload, v_agent, v_wallet);
+END
+$$;
+COMMENT ON FUNCTION tradecore.emit(text, jsonb) IS
+    'Writes an events row (id from a sequence, topic from the type''s first dotted part, agent_id/wallet_id from the payload) and calls pg_notify(''tradecore_events'', id::text) in the same transaction; returns the id. An agent role emits only as itself.';
+
+CREATE FUNCTION tradecore.events_safe_horizon() RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_last bigint;
+    v_pending bigint;
+    v_min bigint;
+    v_try int := 0;
+BEGIN
+    -- read the sequence first: every transaction holding an id <= v_last announced itself before
+    -- that id was allocated, so it is visible in pg_locks below unless it has already ended.
+    SELECT CASE WHEN is_called THEN last_value ELSE 0 END INTO v_last FROM tradecore.events_id_seq;
+    LOOP
+        SELECT count(*) FILTER (WHERE f.pid IS NULL),
+               min(v_last - (((v_last - f.objid::bigint) % 2147483648) + 2147483648) % 2147483648)
+          INTO v_pending, v_min
+          FROM pg_locks a
+          LEFT JOIN pg_locks f
+                 ON f.pid = a.pid AND f.locktype = 'advisory' AND f.classid = 1952671746 AND f.objsubid = 2
+         WHERE a.locktype = 'advisory' AND a.classid = 1952671745 AND a.objid = 0 AND a.objsubid = 2
+           AND a.granted AND a.pid <> pg_backend_pid();
+        -- an announced transaction between its two lock calls: wait a moment for its id
+        EXIT WHEN v_pending = 0 OR v_try >= 50;
+        v_try := v_try + 1;
+        PERFORM pg_sleep(0.001);
+    END LOOP;
+    IF v_pending > 0 THEN
+        RETURN NULL;
+    END IF;
+    RETURN least(v_last, v_min - 1);
+END
+$$;
+COMMENT ON FUNCTION tradecore.events_safe_horizon() IS
+    'Highest event id such that every id at or below it is settled (committed or rolled back); NULL if unknown for a moment. Read-committed readers may return everything up to it without ever skipping a later-committing lower id.';
+
+CREATE FUNCTION tradecore.events_after(after_id bigint, max_rows integer DEFAULT 1000)
+RETURNS SETOF tradecore.events
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_horizon bigint := tradecore.events_safe_horizon();
+BEGIN
+    IF max_rows IS NULL OR max_rows < 1 THEN
+        RAISE EXCEPTION 'max_rows must be a positive integer' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF v_horizon IS NULL THEN
+        RETURN;
+    END IF;
+    -- a new statement, so a new snapshot (READ COMMITTED) that sees every settled id
+    RETURN QUERY
+        SELECT e.* FROM tradecore.events e
+         WHERE e.id > coalesce(after_id, 0) AND e.id <= v_horizon
+         ORDER BY e.id
+         LIMIT max_rows;
+END
+$$;
+COMMENT ON FUNCTION tradecore.events_after(bigint, integer) IS
+    'Events with id > after_id in id order, stopping below any id whose transaction is still open, so a client that resumes after the last id it received never misses one. Call it in READ COMMITTED. Subject to the caller''s row-level security.';
+
+CREATE FUNCTION tradecore.prune_events(older_than interval DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_keep interval := coalesce(older_than,
+        (SELECT (value #>> '{}')::interval FROM tradecore.settings WHERE key = 'events.retention'),
+        interval '7 days');
+    v_count bigint;
+BEGIN
+    IF v_keep <= interval '0' THEN
+        RAISE EXCEPTION 'retention must be a positive interval, got %', v_keep
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    DELETE FROM tradecore.events WHERE ts < now() - v_keep;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
+$$;
+COMMENT ON FUNCTION tradecore.prune_events(interval) IS
+    'Deletes outbox rows older than the interval (default: setting events.retention); returns how many. Schedule it with pg_cron.';
