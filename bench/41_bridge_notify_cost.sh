@@ -10,13 +10,13 @@ PGBENCH=/usr/lib/postgresql/15/bin/pgbench
 d=$(mktemp -d); chmod 755 "$d"
 cat >"$d/notify.sql" <<'SQL'
 BEGIN;
-INSERT INTO tradecore.events (type, topic, payload) VALUES ('bench.notify', 'bench', '{}') RETURNING id \gset
+INSERT INTO tradecore.events (type, payload) VALUES ('bench.notify', '{}') RETURNING id \gset
 SELECT pg_notify('tradecore_events', :id::text);
 COMMIT;
 SQL
 cat >"$d/plain.sql" <<'SQL'
 BEGIN;
-INSERT INTO tradecore.events (type, topic, payload) VALUES ('bench.plain', 'bench', '{}') RETURNING id \gset
+INSERT INTO tradecore.events (type, payload) VALUES ('bench.plain', '{}') RETURNING id \gset
 COMMIT;
 SQL
 chmod 644 "$d"/*.sql

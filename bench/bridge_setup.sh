@@ -3,7 +3,7 @@
 BR_PORT=${TRADECORE_BENCH_BRIDGE_PORT:-54351}
 export TRADECORE_BRIDGE_PORT=$BR_PORT
 ( cd "$TRADECORE_ROOT" && { [ -d node_modules ] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error; } )
-bq -f "$TRADECORE_ROOT/test/node/fixture_outbox.sql" >/dev/null
+bq -c "SET client_min_messages = warning" -f "$TRADECORE_ROOT/test/node/fixture_outbox.sql" >/dev/null
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$BR_PORT/healthz" >/dev/null && break; sleep 0.5; done
 BRIDGE_PID=$(curl -sf "http://127.0.0.1:$BR_PORT/healthz" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
 [ -n "$BRIDGE_PID" ] || { echo "bench: the bridge does not answer on $BR_PORT" >&2; exit 1; }

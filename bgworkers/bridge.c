@@ -136,8 +136,7 @@ open_listen_socket(void)
 }
 
 /*
- * Runs FN inside a short REPEATABLE READ transaction (one snapshot for the
- * high-water mark and every role's read).  Errors are caught, the transaction
+ * Runs FN inside a short READ COMMITTED transaction.  Errors are caught, the transaction
  * aborted, and the first occurrence of a failure logged; returns success.
  */
 typedef void (*XactFn) (void *arg);
@@ -149,7 +148,8 @@ in_transaction(XactFn fn, void *arg, const char *what)
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	XactIsoLevel = XACT_REPEATABLE_READ;
+	/* READ COMMITTED: reads must see everything up to the outbox horizon computed before them */
+	XactIsoLevel = XACT_READ_COMMITTED;
 	MemoryContextSwitchTo(batch_cxt);
 	PG_TRY();
 	{

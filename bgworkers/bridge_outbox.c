@@ -2,12 +2,14 @@
  * bridge_outbox.c
  *	  Reading the events outbox (tradecore.events) for the bridge.
  *
- * The callers (bridge.c) run these inside a short REPEATABLE READ transaction.
+ * The callers (bridge.c) run these inside a short READ COMMITTED transaction.
  *
  * Order and gaps.  Ids come from a sequence, but transactions commit in any
  * order: id 11 can be visible while id 10's transaction is still running.  A
  * reader that jumped to 11 would never push 10.  So the bridge advances a
- * high-water mark (hwm) only over contiguous ids.  At a gap it waits until
+ * high-water mark (hwm) only over settled ids: up to the schema's
+ * tradecore.events_safe_horizon() when it exists (exact), otherwise over
+ * contiguous ids with this fallback: at a gap it waits until
  * either the gap fills, or every transaction that was running when the gap was
  * first seen has ended (the snapshot's xmin passed the xmax recorded then; the
  * gap was a rollback) and 50 ms have passed (a nextval taken just before its
@@ -26,6 +28,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -78,9 +81,58 @@ snapshot_bounds(int64 *xmin, int64 *xmax)
 	*xmax = spi_int8(0, 2, &isnull);
 }
 
+/* does the schema provide tradecore.events_safe_horizon()? (checked once per transaction) */
+static bool
+have_safe_horizon(void)
+{
+	bool		isnull;
+	bool		have = false;
+
+	if (SPI_execute("SELECT to_regprocedure('tradecore.events_safe_horizon()') IS NOT NULL",
+					false, 1) == SPI_OK_SELECT && SPI_processed == 1)
+		have = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	return have;
+}
+
 /*
- * Moves the high-water mark over every contiguous visible id after HWM
- * (skipping gaps as described above).  Returns true when it moved.
+ * With the schema's tradecore.events_safe_horizon() (exact: every emitting
+ * transaction announces itself with advisory locks before taking its id), the
+ * hwm moves to the horizon, at most BRIDGE_FETCH_BATCH events at a time; ids
+ * missing below it are settled rollbacks.  The caller must read in READ
+ * COMMITTED, so that its later statements see everything up to the horizon.
+ */
+static bool
+advance_by_horizon(int64 hwm, int64 *new_hwm)
+{
+	bool		isnull;
+	int64		horizon;
+	Oid			argtypes[3] = {INT8OID, INT8OID, INT4OID};
+	Datum		values[3];
+
+	if (SPI_execute("SELECT tradecore.events_safe_horizon()", false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not read the outbox horizon")));
+	horizon = spi_int8(0, 1, &isnull);
+	if (isnull || horizon <= hwm)
+	{
+		*new_hwm = hwm;
+		return false;
+	}
+	values[0] = Int64GetDatum(hwm);
+	values[1] = Int64GetDatum(horizon);
+	values[2] = Int32GetDatum(BRIDGE_FETCH_BATCH);
+	if (SPI_execute_with_args("SELECT count(*)::int8, max(id) FROM (SELECT id FROM tradecore.events "
+							  "WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3) s",
+							  3, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not read tradecore.events")));
+	*new_hwm = spi_int8(0, 1, &isnull) >= BRIDGE_FETCH_BATCH ? spi_int8(0, 2, &isnull) : horizon;
+	return *new_hwm > hwm;
+}
+
+/*
+ * Moves the high-water mark past every settled id after HWM.  Without the
+ * schema's horizon function it falls back to contiguous ids with the gap
+ * handling described at the top of this file.  Returns true when it moved.
  */
 bool
 bridge_outbox_advance(int64 hwm, int64 *new_hwm, int gap_timeout_ms)
@@ -91,6 +143,14 @@ bridge_outbox_advance(int64 hwm, int64 *new_hwm, int gap_timeout_ms)
 	TimestampTz now = GetCurrentTimestamp();
 
 	spi_connect_or_die();
+	if (have_safe_horizon())
+	{
+		bool		moved = advance_by_horizon(hwm, new_hwm);
+
+		gap_first = 0;
+		SPI_finish();
+		return moved;
+	}
 	values[0] = Int64GetDatum(hwm);
 	values[1] = Int32GetDatum(BRIDGE_FETCH_BATCH);
 	if (SPI_execute_with_args("SELECT id FROM tradecore.events WHERE id > $1 ORDER BY id LIMIT $2",
@@ -178,30 +238,50 @@ bridge_outbox_max_id(void)
 	return max;
 }
 
-/*
- * Runs FN as ROLE inside a subtransaction.  Returns false, with *error set
- * (allocated in the caller's context), when FN raised an error.
- */
+/* a reader run as a client's role; results go into INTO */
 typedef void (*RoleFn) (void *arg, MemoryContext into);
 
+static void
+set_role(const char *rolename)
+{
+	StringInfoData q;
+
+	initStringInfo(&q);
+	if (rolename)
+		appendStringInfo(&q, "SET LOCAL ROLE %s", quote_identifier(rolename));
+	else
+		appendStringInfoString(&q, "SET LOCAL ROLE NONE");
+	spi_connect_or_die();
+	if (SPI_execute(q.data, false, 0) != SPI_OK_UTILITY)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not switch role")));
+	SPI_finish();
+	pfree(q.data);
+}
+
+/*
+ * Runs FN as ROLE inside a subtransaction.  The role is taken with SET LOCAL
+ * ROLE, exactly as a client session would, so RLS policies that ask who the
+ * session acts as (tradecore.calling_role() reads the role setting) see the
+ * token's role.  Returns false, with *error set (allocated in the caller's
+ * context), when FN raised an error; the subtransaction's abort also undoes
+ * the role switch.
+ */
 static bool
 run_as_role(Oid role, RoleFn fn, void *arg, char **error)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
-	Oid			save_user;
-	int			save_sec;
 	volatile bool ok = true;
 
-	GetUserIdAndSecContext(&save_user, &save_sec);
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(caller);
 	PG_TRY();
 	{
 		if (OidIsValid(role))
-			SetUserIdAndSecContext(role, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+			set_role(GetUserNameFromId(role, false));
 		fn(arg, caller);
-		SetUserIdAndSecContext(save_user, save_sec);
+		if (OidIsValid(role))
+			set_role(NULL);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(caller);
 		CurrentResourceOwner = owner;
@@ -216,7 +296,6 @@ run_as_role(Oid role, RoleFn fn, void *arg, char **error)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(caller);
 		CurrentResourceOwner = owner;
-		SetUserIdAndSecContext(save_user, save_sec);
 		*error = pstrdup(ed->message);
 		FreeErrorData(ed);
 		ok = false;

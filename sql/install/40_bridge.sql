@@ -8,7 +8,12 @@ CREATE TABLE tradecore.dashboard_keys (
 );
 COMMENT ON TABLE tradecore.dashboard_keys IS
     'The HMAC-SHA256 key that signs dashboard tokens (one row). Readable only by the extension owner; rotate with tradecore.rotate_dashboard_key().';
+COMMENT ON COLUMN tradecore.dashboard_keys.id IS 'Always 1: there is one current key.';
+COMMENT ON COLUMN tradecore.dashboard_keys.key IS '32 random bytes (pg_strong_random); the HMAC-SHA256 key of every dashboard token.';
+COMMENT ON COLUMN tradecore.dashboard_keys.created_at IS 'When the key was generated; tokens issued before a rotation stop working.';
 REVOKE ALL ON tradecore.dashboard_keys FROM PUBLIC;
+-- administrators may read and rotate it; nobody else (operators, agents, viewers) may read it
+GRANT SELECT, INSERT, UPDATE ON tradecore.dashboard_keys TO tradecore_admin;
 
 CREATE FUNCTION tradecore.rotate_dashboard_key() RETURNS void
     AS 'MODULE_PATHNAME', 'tradecore_rotate_dashboard_key'
@@ -16,6 +21,7 @@ CREATE FUNCTION tradecore.rotate_dashboard_key() RETURNS void
 COMMENT ON FUNCTION tradecore.rotate_dashboard_key() IS
     'Replaces the dashboard token key with 32 fresh random bytes; every token issued before stops working.';
 REVOKE ALL ON FUNCTION tradecore.rotate_dashboard_key() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tradecore.rotate_dashboard_key() TO tradecore_admin;
 
 SELECT tradecore.rotate_dashboard_key();
 

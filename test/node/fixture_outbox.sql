@@ -9,7 +9,7 @@ BEGIN
             id bigint PRIMARY KEY DEFAULT nextval('tradecore.events_id_seq'),
             ts timestamptz NOT NULL DEFAULT clock_timestamp(),
             type text NOT NULL,
-            topic text NOT NULL,
+            topic text NOT NULL GENERATED ALWAYS AS (split_part(type, '.', 1)) STORED,
             agent_id bigint,
             wallet_id bigint,
             payload jsonb NOT NULL DEFAULT '{}');
@@ -18,8 +18,8 @@ BEGIN
         LANGUAGE plpgsql AS $f$
         DECLARE new_id bigint;
         BEGIN
-            INSERT INTO tradecore.events (type, topic, agent_id, wallet_id, payload)
-            VALUES (type, split_part(type, '.', 1), (payload->>'agent_id')::bigint,
+            INSERT INTO tradecore.events (type, agent_id, wallet_id, payload)
+            VALUES (type, (payload->>'agent_id')::bigint,
                     (payload->>'wallet_id')::bigint, payload)
             RETURNING id INTO new_id;
             PERFORM pg_notify('tradecore_events', new_id::text);
@@ -43,3 +43,16 @@ BEGIN
 END $$;
 GRANT USAGE ON SCHEMA tradecore TO tradecore_viewer, bridge_agent_1, bridge_agent_2, bridge_noread;
 GRANT SELECT ON tradecore.events TO tradecore_viewer, bridge_agent_1, bridge_agent_2;
+-- with the schema's roles and agents: the two test roles are agents (member of tradecore_agent,
+-- mapped through autonomous_agents.role_name), so its RLS policies apply to them
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'tradecore_agent') THEN
+        GRANT tradecore_agent TO bridge_agent_1, bridge_agent_2;
+    END IF;
+    IF to_regclass('tradecore.autonomous_agents') IS NOT NULL THEN
+        INSERT INTO tradecore.autonomous_agents (name, role_name)
+        VALUES ('bridge test agent 1', 'bridge_agent_1'), ('bridge test agent 2', 'bridge_agent_2')
+        ON CONFLICT (name) DO NOTHING;
+    END IF;
+END $$;

@@ -44,6 +44,14 @@ export function emit(type, payload = {}) {
   return Number(psql(`SELECT tradecore.emit('${type}', '${JSON.stringify(payload).replace(/'/g, "''")}'::jsonb)`));
 }
 
+// the agent id whose rows ROLE may see: autonomous_agents.role_name with the schema,
+// the fixture's bridge_agent_<n> convention without it
+export function agentId(role) {
+  const id = psql(`SELECT CASE WHEN to_regclass('tradecore.autonomous_agents') IS NULL THEN substr('${role}', 14)::bigint
+                   ELSE (SELECT id FROM tradecore.autonomous_agents WHERE role_name = '${role}') END`);
+  return Number(id);
+}
+
 export function maxEventId() {
   return Number(psql('SELECT coalesce(max(id), 0) FROM tradecore.events'));
 }

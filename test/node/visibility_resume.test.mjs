@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { connect, token, emit, psql, psqlAsync, setGuc, waitFor, sleep, rawUpgrade, serverFrames, closeFrameOf, BRIDGE_PORT } from './lib.mjs';
+import { connect, token, emit, agentId, psql, psqlAsync, setGuc, waitFor, sleep, rawUpgrade, serverFrames, closeFrameOf, BRIDGE_PORT } from './lib.mjs';
 
 // a failed test must not leave its settings behind for the next file
 after(() => setGuc({ bridge_client_queue_kb: null, bridge_ping_interval_s: null, bridge_idle_timeout_s: null }));
@@ -12,8 +12,8 @@ test('RLS decides: an agent role sees its own events and shared ones, never anot
   const a1 = connect({ token: token('bridge_agent_1') });
   const viewer = connect({ token: token('tradecore_viewer') });
   await Promise.all([a1.ready, viewer.ready]);
-  const mine = emit('order.new', { agent_id: 1, order_id: 1001 });
-  const other = emit('order.new', { agent_id: 2, order_id: 1002 });
+  const mine = emit('order.new', { agent_id: agentId('bridge_agent_1'), order_id: 1001 });
+  const other = emit('order.new', { agent_id: agentId('bridge_agent_2'), order_id: 1002 });
   const shared = emit('tick', { last: '9' });
   await waitFor(() => a1.domainIds().includes(shared) && viewer.domainIds().includes(shared));
   await sleep(100);
