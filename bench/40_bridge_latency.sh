@@ -22,9 +22,9 @@ run() {  # run CLIENTS -> JSON line
 one=$(run 1)
 hundred=$(run 100)
 field() { sed -n "s/.*\"$2\":\([0-9.e-]*\).*/\1/p" <<<"$1"; }
-printf "%-52s p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms  (%s samples)\n" \
-  "latency, $RATE ev/s, 100 clients" "$(field "$hundred" p50_ms)" "$(field "$hundred" p99_ms)" "$(field "$hundred" max_ms)" "$(field "$hundred" n)"
-printf "%-52s p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms  (%s samples)\n" \
-  "baseline: same load, 1 client" "$(field "$one" p50_ms)" "$(field "$one" p99_ms)" "$(field "$one" max_ms)" "$(field "$one" n)"
+printf "%-52s p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms  (%s of %s deliveries)\n" \
+  "latency, $RATE ev/s, 100 clients" "$(field "$hundred" p50_ms)" "$(field "$hundred" p99_ms)" "$(field "$hundred" max_ms)" "$(field "$hundred" n)" "$((RATE * SECS * 100))"
+printf "%-52s p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms  (%s of %s deliveries)\n" \
+  "baseline: same load, 1 client" "$(field "$one" p50_ms)" "$(field "$one" p99_ms)" "$(field "$one" max_ms)" "$(field "$one" n)" "$((RATE * SECS))"
 awk -v a="$(field "$hundred" p50_ms)" -v b="$(field "$one" p50_ms)" -v c="$(field "$hundred" p99_ms)" -v d="$(field "$one" p99_ms)" \
   'BEGIN { printf "%-52s p50 %.2fx  p99 %.2fx   (targets: p50 < 2 ms, p99 < 10 ms)\n", "ratio 100 clients / 1 client", a / b, c / d }'

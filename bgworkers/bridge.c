@@ -610,6 +610,7 @@ typedef struct ConnectState
 	bool		truncated;
 	char	   *latest;
 	char	   *workers;
+	char	   *tables;
 	BridgeEventList *events;
 	/* AG-UI HTTP input (body parsed by SQL) */
 	const char *body;
@@ -725,6 +726,9 @@ connect_fn(void *arg)
 		cs->start = Max(0, cur - cs->backlog);
 	cs->latest = bridge_outbox_latest_json(cs->role, Min(cs->start, cur));
 	cs->workers = bridge_outbox_workers_json();
+	/* current rows only for the dashboard's WebSocket, not for every HttpAgent run */
+	if (cs->body == NULL)
+		cs->tables = bridge_outbox_tables_json(cs->role);
 	cs->events = bridge_outbox_fetch(cs->role, cs->start, cur, BRIDGE_MAX_BACKFILL);
 }
 
@@ -741,7 +745,8 @@ client_start_stream(BridgeClient *c, ConnectState *cs)
 	c->role = cs->role;
 	strlcpy(c->rolename, cs->rolename, sizeof(c->rolename));
 	c->last_id = cs->start;
-	snap = bridge_agui_state_snapshot(cs->start, cs->rolename, cs->latest, cs->workers, cs->truncated);
+	snap = bridge_agui_state_snapshot(cs->start, cs->rolename, cs->latest, cs->workers, cs->tables,
+									  cs->truncated);
 	if (c->state == BC_WS)
 		ws_send_text(c, snap);
 	else
@@ -1381,6 +1386,8 @@ tradecore_bridge_main(Datum main_arg)
 {
 	TimestampTz next_poll = 0;
 	bool		need_fetch = true;
+	int64		notified_max = 0;	/* highest event id a NOTIFY announced */
+	TimestampTz behind_since = 0;	/* since when notified_max > hwm */
 
 	tc_worker_setup_signals();
 	bridge_wait_for_database();
@@ -1431,7 +1438,7 @@ tradecore_bridge_main(Datum main_arg)
 				accept_clients();
 			else if (ev->user_data == &marker_pq)
 			{
-				if (bridge_listen_consume())
+				if (bridge_listen_consume(&notified_max))
 					need_fetch = true;
 			}
 			else if (ev->user_data != NULL)
@@ -1461,8 +1468,24 @@ tradecore_bridge_main(Datum main_arg)
 		{
 			need_fetch = false;
 			pump();
-			/* without LISTEN, or while a gap is pending, look again soon */
-			next_poll = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+			/*
+			 * Look again soon when a notified event is not out yet (its id is
+			 * above the horizon because an earlier transaction is still open:
+			 * no further NOTIFY may come to wake us), while a gap is pending,
+			 * or without LISTEN.
+			 */
+			now = GetCurrentTimestamp();
+			if (hwm >= 0 && notified_max > hwm)
+			{
+				if (behind_since == 0)
+					behind_since = now;
+			}
+			else
+				behind_since = 0;
+			/* a long open transaction can hold the horizon back: then back off to 50 ms */
+			next_poll = TimestampTzPlusMilliseconds(now,
+													behind_since != 0 ?
+													((now - behind_since) / 1000 < 200 ? 2 : 50) :
 													bridge_outbox_gap_pending() ? 20 :
 													bridge_listen_ok() ? tc_bridge_poll_ms :
 													Min(tc_bridge_poll_ms, 100));

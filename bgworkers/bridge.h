@@ -198,7 +198,7 @@ typedef enum
 /* appends one JSON object per AG-UI event to *events (a List of char *) */
 extern List *bridge_agui_from_event(const BridgeEvent *e, BridgeAguiMode mode, List *events);
 extern char *bridge_agui_state_snapshot(int64 last_id, const char *role, const char *latest_json,
-										const char *workers_json, bool truncated);
+										const char *workers_json, const char *tables_json, bool truncated);
 extern char *bridge_agui_state_delta(int64 last_id, const BridgeEvent *const *latest, int nlatest);
 extern char *bridge_agui_run_started(const char *thread_id, const char *run_id);
 extern char *bridge_agui_run_finished(const char *thread_id, const char *run_id, int64 last_id);
@@ -212,12 +212,13 @@ extern int64 bridge_outbox_max_id(void);
 extern bool bridge_outbox_gap_pending(void);
 extern char *bridge_outbox_latest_json(Oid role, int64 upto);
 extern char *bridge_outbox_workers_json(void);
+extern char *bridge_outbox_tables_json(Oid role);
 
 /* ---- bridge_listen.c ---- */
 extern void bridge_wait_for_database(void);
 extern void bridge_listen_connect(void);
 extern int	bridge_listen_socket(void);
-extern bool bridge_listen_consume(void);
+extern bool bridge_listen_consume(int64 *max_id);
 extern bool bridge_listen_ok(void);
 extern void bridge_listen_close(void);
 

@@ -179,12 +179,13 @@ bridge_agui_from_event(const BridgeEvent *e, BridgeAguiMode mode, List *events)
 /*
  * The state a client starts from:
  *   {"lastEventId": N, "role": "...", "latest": {topic: {id, type, ts}},
- *    "workers": [...], "truncated": bool}
+ *    "workers": [...], "tables": {wallets, positions, orders, alerts, goals,
+ *    llm: current rows as the role sees them}, "truncated": bool}
  * STATE_DELTA then keeps lastEventId and latest current as JSON Patch.
  */
 char *
 bridge_agui_state_snapshot(int64 last_id, const char *role, const char *latest_json,
-						   const char *workers_json, bool truncated)
+						   const char *workers_json, const char *tables_json, bool truncated)
 {
 	StringInfoData s;
 
@@ -192,9 +193,10 @@ bridge_agui_state_snapshot(int64 last_id, const char *role, const char *latest_j
 	begin_event(&s, "STATE_SNAPSHOT", bridge_now_ms());
 	appendStringInfo(&s, ",\"snapshot\":{\"lastEventId\":" INT64_FORMAT ",\"role\":", last_id);
 	escape_json(&s, role);
-	appendStringInfo(&s, ",\"latest\":%s,\"workers\":%s,\"truncated\":%s}",
+	appendStringInfo(&s, ",\"latest\":%s,\"workers\":%s,\"tables\":%s,\"truncated\":%s}",
 					 latest_json ? latest_json : "{}",
 					 workers_json ? workers_json : "[]",
+					 tables_json ? tables_json : "{}",
 					 truncated ? "true" : "false");
 	end_event(&s, NULL);
 	return s.data;

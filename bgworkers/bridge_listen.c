@@ -183,9 +183,13 @@ bridge_listen_ok(void)
 	return listen_conn != NULL;
 }
 
-/* reads what arrived; true when at least one notification came */
+/*
+ * Reads what arrived; true when at least one notification came.  *max_id is
+ * raised to the highest event id the notifications carried, so the caller
+ * knows whether its hwm has caught up with them.
+ */
 bool
-bridge_listen_consume(void)
+bridge_listen_consume(int64 *max_id)
 {
 	PGnotify   *n;
 	bool		got = false;
@@ -199,6 +203,11 @@ bridge_listen_consume(void)
 	}
 	while ((n = PQnotifies(listen_conn)) != NULL)
 	{
+		char	   *end;
+		long long	id = strtoll(n->extra, &end, 10);
+
+		if (*end == '\0' && id > *max_id)
+			*max_id = id;
 		got = true;
 		PQfreemem(n);
 	}

@@ -421,6 +421,93 @@ bridge_outbox_latest_json(Oid role, int64 upto)
 	return a.json;
 }
 
+/*
+ * Current rows for the dashboard's panels, read as the client's role (RLS
+ * applies), bounded, each table in its own subtransaction so that a table the
+ * role may not read, or one a later schema renames, only leaves its key out.
+ */
+static const struct
+{
+	const char *key;
+	const char *rel;
+	const char *sql;
+}			snapshot_tables[] =
+{
+	{"wallets", "tradecore.wallets",
+		"SELECT coalesce(jsonb_agg(to_jsonb(w) || jsonb_build_object('balances', "
+		"  (SELECT coalesce(jsonb_object_agg(b.asset, b.amount), '{}') FROM tradecore.wallet_balances b "
+		"    WHERE b.wallet_id = w.id)) ORDER BY w.id), '[]')::text "
+		"  FROM (SELECT * FROM tradecore.wallets ORDER BY id LIMIT 500) w"},
+	{"positions", "tradecore.trading_positions",
+		"SELECT coalesce(jsonb_agg(to_jsonb(p)), '[]')::text FROM (SELECT * FROM tradecore.trading_positions "
+		" ORDER BY wallet_id, instrument_id LIMIT 500) p"},
+	{"orders", "tradecore.orders",
+		"SELECT coalesce(jsonb_agg(to_jsonb(o) ORDER BY o.id DESC), '[]')::text FROM (SELECT * FROM tradecore.orders "
+		" ORDER BY id DESC LIMIT 100) o"},
+	{"alerts", "tradecore.risk_alerts",
+		"SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.id DESC), '[]')::text FROM (SELECT * FROM tradecore.risk_alerts "
+		" ORDER BY id DESC LIMIT 50) a"},
+	{"goals", "tradecore.goals",
+		"SELECT coalesce(jsonb_agg(to_jsonb(g) ORDER BY g.id), '[]')::text FROM (SELECT * FROM tradecore.goals "
+		" ORDER BY id LIMIT 100) g"},
+	{"llm", "tradecore.llm_requests",
+		"SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY r.id DESC), '[]')::text FROM (SELECT * FROM tradecore.llm_requests "
+		" ORDER BY id DESC LIMIT 50) r"},
+};
+
+typedef struct TableArgs
+{
+	const char *sql;
+	char	   *json;
+} TableArgs;
+
+static void
+table_fn(void *argp, MemoryContext into)
+{
+	TableArgs  *a = (TableArgs *) argp;
+
+	spi_connect_or_die();
+	if (SPI_execute(a->sql, false, 1) == SPI_OK_SELECT && SPI_processed == 1)
+		a->json = spi_text(0, 1, into);
+	SPI_finish();
+}
+
+char *
+bridge_outbox_tables_json(Oid role)
+{
+	StringInfoData out;
+	bool		first = true;
+
+	initStringInfo(&out);
+	appendStringInfoChar(&out, '{');
+	for (int i = 0; i < (int) lengthof(snapshot_tables); i++)
+	{
+		bool		exists = false;
+		bool		isnull;
+		TableArgs	a;
+		char	   *err = NULL;
+		Oid			argtypes[1] = {TEXTOID};
+		Datum		values[1];
+
+		spi_connect_or_die();
+		values[0] = CStringGetTextDatum(snapshot_tables[i].rel);
+		if (SPI_execute_with_args("SELECT to_regclass($1) IS NOT NULL", 1, argtypes, values, NULL, false, 1) == SPI_OK_SELECT &&
+			SPI_processed == 1)
+			exists = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		SPI_finish();
+		if (!exists)
+			continue;
+		a.sql = snapshot_tables[i].sql;
+		a.json = NULL;
+		if (!run_as_role(role, table_fn, &a, &err) || a.json == NULL)
+			continue;
+		appendStringInfo(&out, "%s\"%s\":%s", first ? "" : ",", snapshot_tables[i].key, a.json);
+		first = false;
+	}
+	appendStringInfoChar(&out, '}');
+	return out.data;
+}
+
 /* the running tradecore workers, for the system overview panel */
 char *
 bridge_outbox_workers_json(void)

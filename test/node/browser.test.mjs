@@ -39,6 +39,13 @@ test('dashboard shows an order placed by SQL within a second', { timeout: 60000 
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    // a wallet hierarchy in the tables (the snapshot carries it, read as the viewer role)
+    const haveWallets = psql("SELECT to_regclass('tradecore.wallets') IS NOT NULL") === 't';
+    if (haveWallets) {
+      psql(`INSERT INTO tradecore.wallets (name, kind) VALUES ('browser master', 'master') ON CONFLICT (name) DO NOTHING`);
+      psql(`INSERT INTO tradecore.wallets (name, kind, parent_id)
+            SELECT 'browser farm', 'farm', id FROM tradecore.wallets WHERE name = 'browser master' ON CONFLICT (name) DO NOTHING`);
+    }
     await page.goto(`http://${BRIDGE}/#token=${encodeURIComponent(token('tradecore_viewer'))}`);
     await page.waitForSelector('[data-testid=connection].on', { timeout: 10000 });
     assert.equal(new URL(page.url()).hash, '', 'the token is removed from the address bar');
@@ -57,6 +64,24 @@ test('dashboard shows an order placed by SQL within a second', { timeout: 60000 
     const row = await page.textContent(`tr[data-order-id="${clientId}"]`);
     assert.match(row, /buy/);
     assert.match(row, /0\.25/);
+
+    if (haveWallets) {
+      const wallets = await page.textContent('[data-testid=panel-wallets]');
+      assert.match(wallets, /browser master/);
+      assert.match(wallets, / {2}browser farm/, 'the farm is shown under its master');
+    }
+
+    // the other panels fill from their events
+    psql(`SELECT tradecore.emit('signal', '{"strategy_id": 7, "symbol": "ETH/USD", "direction": 1, "strength": 0.8, "confidence": 0.7}');
+          SELECT tradecore.emit('fill', '{"order_id": "f-1", "qty": "0.1", "price": "99.5", "fee": "0.01", "fee_asset": "USD"}');
+          SELECT tradecore.emit('alert', '{"severity": "critical", "kind": "drawdown", "message": "browser drawdown alert"}');
+          SELECT tradecore.emit('run.started', '{"run_id": "browser-run", "thread_id": "strategy-7"}');
+          SELECT tradecore.emit('agent.message', '{"role": "assistant", "content": "browser says hello"}')`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=panel-agents]').textContent.includes('browser says hello'), null, { timeout: 2000 });
+    assert.match(await page.textContent('[data-testid=panel-signals]'), /ETH\/USD/);
+    assert.match(await page.textContent('[data-testid=fills-table]'), /99\.5/);
+    assert.match(await page.textContent('[data-testid=panel-risk]'), /browser drawdown alert/);
+    assert.match(await page.textContent('[data-testid=panel-agents]'), /browser-run/);
 
     // a price tick draws the chart
     psql("SELECT tradecore.emit('tick', jsonb_build_object('symbol', 'BTC/USD', 'last', '101.4'))");

@@ -94,6 +94,8 @@ function priceChart() {
     b.append(line, candle);
     st.priceChart = createChart(line, chartOpts);
     st.candleChart = createChart(candle, chartOpts);
+    st.candleNote = el('p', { class: 'empty' }, 'No candle events yet.');
+    b.insertBefore(st.candleNote, candle);
   }
 }
 
@@ -119,7 +121,7 @@ function onCandle(p, ts) {
   if (![c.open, c.high, c.low, c.close].every(Number.isFinite)) return;
   priceChart();
   let s = st.candles.get(sym);
-  if (!s) { s = { series: st.candleChart.addSeries(CandlestickSeries, { title: sym }), last: 0 }; st.candles.set(sym, s); }
+  if (!s) { s = { series: st.candleChart.addSeries(CandlestickSeries, { title: sym }), last: 0 }; st.candles.set(sym, s); st.candleNote.remove(); }
   const t = Math.max(Math.floor((Date.parse(p.ts ?? '') || ts) / 1000), s.last);
   s.series.update({ time: t, ...c });
   s.last = t;
@@ -178,10 +180,28 @@ function renderPositions() {
 }
 
 function renderWallets() {
-  if (!st.balances.size) return empty('p-wallets', 'No balance events yet.');
-  table('p-wallets', [['wallet', (r) => r.wallet_name ?? r.wallet_id], ['kind', (r) => r.kind], ['parent', (r) => r.parent_id],
-    ['asset', (r) => r.asset], ['amount', (r) => r.amount]],
-  [...st.balances.values()].sort((a, b) => (a.parent_id ?? 0) - (b.parent_id ?? 0) || a.wallet_id - b.wallet_id));
+  if (!st.balances.size && !(st.walletTree ?? []).length) return empty('p-wallets', 'No wallets or balance events yet.');
+  // the hierarchy (parent_id) when the snapshot carried the wallets, depth-first from the masters
+  const byParent = new Map();
+  for (const w of st.walletTree ?? []) {
+    const k = w.parent_id ?? 0;
+    if (!byParent.has(k)) byParent.set(k, []);
+    byParent.get(k).push(w);
+  }
+  const ordered = [];
+  const walk = (parent, depth) => { for (const w of byParent.get(parent) ?? []) { ordered.push([w, depth]); walk(w.id, depth + 1); } };
+  walk(0, 0);
+  const known = new Set(ordered.map(([w]) => w.id));
+  for (const w of st.walletTree ?? []) if (!known.has(w.id)) ordered.push([w, 0]);   // parent not visible to this role
+  const rows = [];
+  for (const [w, depth] of ordered) {
+    const bal = [...st.balances.values()].filter((b) => b.wallet_id === w.id);
+    if (!bal.length) rows.push({ name: `${'  '.repeat(depth)}${w.name}`, kind: w.kind, asset: '', amount: '' });
+    for (const b of bal) rows.push({ name: `${'  '.repeat(depth)}${w.name}`, kind: w.kind, asset: b.asset, amount: b.amount });
+  }
+  for (const b of st.balances.values()) if (!known.has(b.wallet_id)) rows.push({ name: b.wallet_name ?? `wallet ${b.wallet_id}`, kind: b.kind, asset: b.asset, amount: b.amount });
+  table('p-wallets', [['wallet', (r) => r.name], ['kind', (r) => r.kind], ['asset', (r) => r.asset], ['amount', (r) => r.amount]], rows);
+  body('p-wallets').querySelectorAll('td:first-child').forEach((td) => { td.style.whiteSpace = 'pre'; });
 }
 
 function renderRisk() {
@@ -252,6 +272,28 @@ function onCustom(name, value, ev) {
   }
 }
 
+// current rows the bridge read as this role when the stream started (RLS applies)
+function loadTables(t, ts) {
+  if (Array.isArray(t.wallets)) {
+    st.walletTree = t.wallets;
+    st.balances.clear();
+    for (const w of t.wallets) {
+      for (const [asset, amount] of Object.entries(w.balances ?? {})) {
+        st.balances.set(`${w.id}/${asset}`, { wallet_id: w.id, wallet_name: w.name, kind: w.kind, parent_id: w.parent_id, asset, amount });
+      }
+    }
+  }
+  if (Array.isArray(t.positions)) for (const p of t.positions) st.positions.set(`${p.wallet_id}/${p.instrument_id}`, p);
+  if (Array.isArray(t.orders)) {
+    for (const o of t.orders) {
+      if (!st.orders.has(o.id)) st.orders.set(o.id, { ...o, order_id: o.id, _ts: Date.parse(o.ts) || ts, _id: 0 });
+    }
+  }
+  if (Array.isArray(t.alerts) && !st.alerts.length) st.alerts.push(...t.alerts.map((a) => ({ ...a, _ts: Date.parse(a.ts) || ts })));
+  if (Array.isArray(t.goals)) st.goals = t.goals.map((g) => ({ ...g, progress: g.progress ?? g.current_value }));
+  if (Array.isArray(t.llm) && !st.llm.length) st.llm.push(...t.llm.map((r) => ({ ...r, _ts: Date.parse(r.ts) || ts })));
+}
+
 function onRunCustom(name, p) {
   const id = String(p.run_id ?? `event-${p._id}`);
   const r = st.runs.get(id) ?? { threadId: p.thread_id, status: 'running', steps: [] };
@@ -271,7 +313,8 @@ function onEvent(ev) {
       st.role = ev.snapshot.role;
       st.workers = ev.snapshot.workers ?? [];
       $('#whoami').textContent = `as ${st.role}`;
-      schedule('renderOverview');
+      loadTables(ev.snapshot.tables ?? {}, ev.timestamp);
+      schedule(...Object.keys(renderers));
       break;
     case 'STATE_DELTA':
       for (const op of ev.delta) if (op.path === '/lastEventId') st.lastEventId = op.value;
