@@ -166,13 +166,15 @@ in_transaction(XactFn fn, void *arg, const char *what)
 		ed = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
-		if (!outbox_error_logged)
+		/* what == NULL: the error is the client's (a malformed body); nothing to log */
+		if (what != NULL && !outbox_error_logged)
 			ereport(LOG,
 					(errmsg("tradecore bridge: %s failed: %s", what, ed->message),
 					 errdetail("The bridge keeps running and retries; this is logged once until it succeeds."),
 					 errhint("Is the tradecore extension (with tradecore.events) installed in database \"%s\"?",
 							 tc_database_name)));
-		outbox_error_logged = true;
+		if (what != NULL)
+			outbox_error_logged = true;
 		FreeErrorData(ed);
 		ok = false;
 	}
@@ -879,10 +881,9 @@ handle_agui_run(BridgeClient *c, BridgeHttpRequest *req)
 	cs.body = body;
 	cs.token = request_token(req);
 	cs.resume = -1;
-	if (!in_transaction(connect_fn, &cs, "starting an AG-UI run"))
+	if (!in_transaction(connect_fn, &cs, NULL))
 	{
 		/* the body failed to parse as JSON, or the outbox is unreadable */
-		outbox_error_logged = false;
 		http_reply_error(c, 400, "request body is not valid JSON, or the outbox is unreadable");
 		return;
 	}

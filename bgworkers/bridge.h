@@ -113,6 +113,7 @@ typedef struct BridgeEvent
 	char	   *msg_content;
 	char	   *message_id;
 	char	   *error;
+	bool		has_strategy;	/* payload names a strategy_id */
 } BridgeEvent;
 
 typedef struct BridgeEventList

@@ -9,7 +9,10 @@
  *	  run.started        RUN_STARTED {threadId, runId}    CUSTOM
  *	  run.finished       RUN_FINISHED {threadId, runId}   CUSTOM
  *	  run.error          RUN_ERROR {message, code}        CUSTOM
+ *	    (with strategy_id: one strategy failed, the run goes on: CUSTOM)
  *	  run.step           STEP_STARTED / STEP_FINISHED     CUSTOM
+ *	    (status started|finished: that one; no status: a finished step, both;
+ *	     stepName from payload step, else strategy)
  *	  agent.message      TEXT_MESSAGE_START/CONTENT/END   same
  *	  anything else      CUSTOM {name: type, value: payload}
  *
@@ -153,7 +156,8 @@ bridge_agui_from_event(const BridgeEvent *e, BridgeAguiMode mode, List *events)
 			end_event(&s, e);
 			return lappend(events, s.data);
 		}
-		if (strcmp(kind, "error") == 0)
+		/* a strategy's error inside a run that goes on is not the run's error */
+		if (strcmp(kind, "error") == 0 && !e->has_strategy)
 		{
 			initStringInfo(&s);
 			begin_event(&s, "RUN_ERROR", e->ts_ms);
@@ -162,15 +166,34 @@ bridge_agui_from_event(const BridgeEvent *e, BridgeAguiMode mode, List *events)
 			end_event(&s, e);
 			return lappend(events, s.data);
 		}
-		if (strcmp(kind, "step") == 0 && e->step && e->status &&
-			(strcmp(e->status, "started") == 0 || strcmp(e->status, "finished") == 0))
+		if (strcmp(kind, "step") == 0 && e->step)
 		{
-			initStringInfo(&s);
-			begin_event(&s, strcmp(e->status, "started") == 0 ? "STEP_STARTED" : "STEP_FINISHED",
-						e->ts_ms);
-			add_str(&s, "stepName", e->step);
-			end_event(&s, e);
-			return lappend(events, s.data);
+			bool		started = e->status && strcmp(e->status, "started") == 0;
+			bool		finished = e->status && strcmp(e->status, "finished") == 0;
+
+			/*
+			 * A step reported with its status becomes that one event; a step
+			 * reported once, when done (run_strategies' per-strategy summary),
+			 * becomes a STEP_STARTED/STEP_FINISHED pair.
+			 */
+			if (started || e->status == NULL)
+			{
+				initStringInfo(&s);
+				begin_event(&s, "STEP_STARTED", e->ts_ms);
+				add_str(&s, "stepName", e->step);
+				end_event(&s, e);
+				events = lappend(events, s.data);
+			}
+			if (finished || e->status == NULL)
+			{
+				initStringInfo(&s);
+				begin_event(&s, "STEP_FINISHED", e->ts_ms);
+				add_str(&s, "stepName", e->step);
+				end_event(&s, e);
+				events = lappend(events, s.data);
+			}
+			if (events != NIL && (started || finished || e->status == NULL))
+				return events;
 		}
 	}
 	return lappend(events, custom_event(e));

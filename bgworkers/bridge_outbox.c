@@ -328,10 +328,12 @@ fetch_fn(void *argp, MemoryContext into)
 							  "SELECT id, (extract(epoch FROM ts) * 1000)::int8, type, "
 							  "       coalesce(topic, split_part(type, '.', 1)), "
 							  "       coalesce(nullif(payload, 'null'::jsonb), '{}'::jsonb)::text, "
-							  "       payload->>'run_id', payload->>'thread_id', payload->>'step', "
+							  "       payload->>'run_id', payload->>'thread_id', "
+							  "       coalesce(payload->>'step', payload->>'strategy', 'strategy ' || (payload->>'strategy_id')), "
 							  "       payload->>'status', payload->>'role', "
 							  "       coalesce(payload->>'content', payload->>'text'), "
-							  "       payload->>'message_id', coalesce(payload->>'error', payload->>'message') "
+							  "       payload->>'message_id', coalesce(payload->>'error', payload->>'message'), "
+							  "       payload ? 'strategy_id' "
 							  "  FROM tradecore.events WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3",
 							  3, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not read tradecore.events")));
@@ -356,6 +358,12 @@ fetch_fn(void *argp, MemoryContext into)
 		e->msg_content = spi_text(i, 11, into);
 		e->message_id = spi_text(i, 12, into);
 		e->error = spi_text(i, 13, into);
+		{
+			bool		n;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 14, &n);
+
+			e->has_strategy = !n && DatumGetBool(d);
+		}
 		if (e->type == NULL)
 			e->type = MemoryContextStrdup(into, "event");
 		if (e->topic == NULL)

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { EventSchema } from '@ag-ui/core/schemas';
 import { EventType } from '@ag-ui/core';
 import jsonpatch from 'fast-json-patch';
-import { connect, token, emit, waitFor } from './lib.mjs';
+import { connect, token, emit, psql, waitFor } from './lib.mjs';
 
 const rows = [
   ['tick', { instrument_id: 1, symbol: 'BTC/USD', bid: '100.5', ask: '100.7', last: '100.6' }],
@@ -20,6 +20,9 @@ const rows = [
   ['run.started', { note: 'no run_id: travels as CUSTOM' }],
   ['alert', { severity: 'warning', message: 'drawdown 4%' }],
   ['agent.message', { role: 'robot', content: '' }],
+  // as run_strategies emits them: a per-strategy summary once the step is done, a strategy's error
+  ['run.step', { run_id: 3, strategy_id: 5, strategy: 'mom-btc', kind: 'momentum', signals: 2 }],
+  ['run.error', { run_id: 3, strategy_id: 6, strategy: 'mr-eth', sqlstate: '22023', message: 'bad window' }],
 ];
 
 test('every emitted event passes @ag-ui/core EventSchema and the mapping is as documented', async () => {
@@ -50,6 +53,9 @@ test('every emitted event passes @ag-ui/core EventSchema and the mapping is as d
   assert.deepEqual(byId(ids[8]), ['CUSTOM']);
   assert.deepEqual(byId(ids[9]), ['CUSTOM']);
   assert.deepEqual(byId(ids[10]), ['TEXT_MESSAGE_START', 'TEXT_MESSAGE_END'], 'empty content: no CONTENT event');
+  assert.deepEqual(byId(ids[11]), ['STEP_STARTED', 'STEP_FINISHED'], 'a finished step without status: both');
+  assert.equal(c.events.find((e) => e.metadata?.tradecore?.eventId === ids[11]).stepName, 'mom-btc');
+  assert.deepEqual(byId(ids[12]), ['CUSTOM'], 'one strategy failing is not the run failing');
 
   const order = c.events.find((e) => e.metadata?.tradecore?.eventId === ids[1]);
   assert.equal(order.name, 'order.new');
@@ -85,5 +91,21 @@ test('topics narrow the stream; subscribe messages change it live', async () => 
   await waitFor(() => c.domainIds().includes(d));
   await new Promise((r) => setTimeout(r, 200));
   assert.ok(!c.domainIds().includes(e), 'order filtered out after re-subscribing');
+  c.ws.close();
+});
+
+test('a real tradecore.run_strategies() run arrives as RUN_STARTED ... RUN_FINISHED with one runId', async (t) => {
+  if (psql("SELECT to_regprocedure('tradecore.run_strategies(timestamptz)') IS NOT NULL") !== 't') {
+    t.skip('run_strategies() has not landed');
+    return;
+  }
+  const c = connect({ token: token('tradecore_viewer'), topics: 'run' });
+  await c.ready;
+  const runId = psql('SELECT run_id FROM tradecore.run_strategies()');
+  await waitFor(() => c.events.some((e) => e.type === 'RUN_FINISHED' && e.runId === runId), 5000);
+  const run = c.events.filter((e) => e.runId === runId);
+  assert.deepEqual(run.map((e) => e.type), ['RUN_STARTED', 'RUN_FINISHED']);
+  for (const ev of c.events) assert.ok(EventSchema.safeParse(ev).success, JSON.stringify(ev));
+  assert.equal(run[1].result.run_id, Number(runId));
   c.ws.close();
 });

@@ -130,9 +130,10 @@ function onCandle(p, ts) {
 function renderSignals() {
   if (!st.signals.length) return empty('p-signals', 'No signals yet: they appear when strategies run.');
   table('p-signals', [
-    ['time', (r) => time(r._ts)], ['strategy', (r) => r.strategy_id ?? r.strategy], ['instrument', (r) => r.symbol ?? r.instrument_id],
+    ['time', (r) => time(r._ts)], ['run / strategy', (r) => r.strategy ?? r.strategy_id ?? (r.run_id ? `run ${r.run_id}` : '')],
+    ['instrument', (r) => r.symbol ?? r.instrument_id],
     ['dir', (r) => ({ 1: 'long', '-1': 'short', 0: 'flat' })[r.direction] ?? r.direction, (r) => (r.direction > 0 ? 'buy' : r.direction < 0 ? 'sell' : '')],
-    ['strength', (r) => r.strength], ['confidence', (r) => r.confidence],
+    ['score', (r) => r.score ?? r.strength], ['size', (r) => r.size], ['confidence', (r) => r.confidence],
   ], st.signals);
 }
 
