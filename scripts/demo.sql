@@ -4,3 +4,19 @@ CREATE EXTENSION IF NOT EXISTS pg_cron;
 CREATE EXTENSION IF NOT EXISTS tradecore;
 SELECT 'tradecore ' || tradecore.version() AS installed;
 SELECT worker, pid FROM tradecore.workers();
+
+-- schema (issue 4): a demo desk for the dashboard's balances: the outside world (money
+-- enters from it), a master wallet and one farm, funded once.  Idempotent, keyed by name.
+INSERT INTO tradecore.wallets (name, kind, allow_credit) VALUES ('outside world', 'external', true)
+    ON CONFLICT (name) DO NOTHING;
+INSERT INTO tradecore.wallets (name, kind) VALUES ('desk', 'master') ON CONFLICT (name) DO NOTHING;
+INSERT INTO tradecore.wallets (name, kind, parent_id)
+SELECT 'farm-1', 'farm', id FROM tradecore.wallets WHERE name = 'desk' ON CONFLICT (name) DO NOTHING;
+SELECT tradecore.transfer(w.id, d.id, 'USD', 100000, 'demo funding') AS demo_funding_tx
+  FROM tradecore.wallets w, tradecore.wallets d
+ WHERE w.name = 'outside world' AND d.name = 'desk'
+   AND NOT EXISTS (SELECT 1 FROM tradecore.wallet_transactions WHERE memo = 'demo funding');
+SELECT tradecore.allocate_funds(d.id, ARRAY[f.id], 'USD', ARRAY[50000]::numeric[], 'demo farm budget') AS demo_allocation_tx
+  FROM tradecore.wallets d, tradecore.wallets f
+ WHERE d.name = 'desk' AND f.name = 'farm-1'
+   AND NOT EXISTS (SELECT 1 FROM tradecore.wallet_transactions WHERE memo = 'demo farm budget');
