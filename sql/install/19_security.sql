@@ -66,7 +66,7 @@ $grants$;
 GRANT SELECT ON
     tradecore.exchanges, tradecore.exchange_status, tradecore.instruments, tradecore.market_ticks,
     tradecore.order_book_snapshots, tradecore.candles, tradecore.arbitrage_opportunities,
-    tradecore.assets, tradecore.settings, tradecore.trading_strategies, tradecore.strategy_parameters,
+    tradecore.assets, tradecore.settings, tradecore.strategy_parameters,
     tradecore.strategy_performance, tradecore.decision_contexts, tradecore.decision_consensus,
     tradecore.risk_limits, tradecore.circuit_breakers, tradecore.stress_scenarios, tradecore.llm_providers
 TO tradecore_agent;
@@ -97,6 +97,7 @@ BEGIN
             ('llm_conversations',          'SELECT, INSERT, UPDATE, DELETE', 'agent_id = %1$s', NULL),
             ('llm_messages',               'SELECT, INSERT',                 'agent_id = %1$s', NULL),
             ('llm_requests',               'SELECT, INSERT',                 'agent_id = %1$s', NULL),
+            ('trading_strategies',         'SELECT',                         'agent_id = %1$s OR agent_id IS NULL', NULL),
             ('trading_signals',            'SELECT, INSERT',                 'agent_id = %1$s', NULL),
             ('orders',                     'SELECT, INSERT, UPDATE (status, reject_reason)', 'agent_id = %1$s', 'agent_id = %1$s AND wallet_id = ANY (%2$s)'),
             ('order_events',               'SELECT, INSERT',                 'agent_id = %1$s', NULL),
