@@ -20,3 +20,12 @@ SELECT tradecore.allocate_funds(d.id, ARRAY[f.id], 'USD', ARRAY[50000]::numeric[
   FROM tradecore.wallets d, tradecore.wallets f
  WHERE d.name = 'desk' AND f.name = 'farm-1'
    AND NOT EXISTS (SELECT 1 FROM tradecore.wallet_transactions WHERE memo = 'demo farm budget');
+
+-- Signals: the five strategies over every active instrument present now (run this file again
+-- after adding instruments), evaluated every minute by pg_cron; see docs/signals.md.
+INSERT INTO tradecore.trading_strategies (name, kind, params, instrument_ids)
+SELECT 'demo_' || k, k, '{"window": 200}',
+       coalesce((SELECT array_agg(id ORDER BY id) FROM tradecore.instruments WHERE active), '{}')
+  FROM unnest(ARRAY['momentum', 'mean_reversion', 'arbitrage', 'pairs', 'market_making']) AS k
+ON CONFLICT (name) DO UPDATE SET instrument_ids = EXCLUDED.instrument_ids;
+SELECT tradecore.schedule_job('run_strategies', '* * * * *', 'SELECT tradecore.run_strategies()');
