@@ -23,7 +23,7 @@ stmt_ms() {
   echo "$best"
 }
 
-bq -c "DROP TABLE IF EXISTS bench_orders; CREATE UNLOGGED TABLE bench_orders (id bigint, side text, type text, tif text, price numeric, qty numeric)" >/dev/null
+bq -c "SET client_min_messages = warning; DROP TABLE IF EXISTS bench_orders; CREATE UNLOGGED TABLE bench_orders (id bigint, side text, type text, tif text, price numeric, qty numeric)" >/dev/null
 c=$(stmt_ms "PERFORM * FROM tradecore.bench_matching($n, 42)")
 a=$(stmt_ms "TRUNCATE bench_orders; INSERT INTO bench_orders SELECT i, CASE WHEN i % 2 = 0 THEN 'buy' ELSE 'sell' END, 'limit', 'gtc', 100 + (i % 50), 1 + (i % 100) FROM generate_series(1, $n) i")
 b=$(stmt_ms "DECLARE r record; BEGIN FOR i IN 1..$n LOOP SELECT i AS id, 'buy' AS side, 100 + (i % 50) AS price INTO r; END LOOP; END")

@@ -46,6 +46,8 @@ typedef struct PaperBook
 } PaperBook;
 
 static HTAB *paper_books = NULL;
+static SPIPlanPtr plans[6];
+
 static MemoryContext paper_cxt = NULL;
 
 static int
@@ -79,6 +81,27 @@ lookup_book(int64 instrument_id, bool *found)
 	return (PaperBook *) hash_search(paper_books, &instrument_id, HASH_ENTER, found);
 }
 
+/*
+ * Runs one of this file's statements through a plan prepared once per
+ * backend and kept (SPI_keepplan): the statements are fixed, only their
+ * arguments change, and parsing/planning them on every order would cost more
+ * than the matching itself.
+ */
+static int
+run(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *args, bool read_only, long count)
+{
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		*plan = p;
+	}
+	return SPI_execute_plan(*plan, args, NULL, read_only, count);
+}
+
 static Datum
 spi_value(int row, int col, bool *isnull)
 {
@@ -103,11 +126,18 @@ current_book(int64 instrument_id, int32 exchange_id, int64 exclude_id, Numeric t
 				found;
 	PaperBook  *pb;
 
-	SPI_execute_with_args("INSERT INTO tradecore.paper_books (instrument_id) VALUES ($1)"
-						  " ON CONFLICT (instrument_id) DO NOTHING", 1, t1, a1, NULL, false, 0);
-	if (SPI_execute_with_args("SELECT version FROM tradecore.paper_books WHERE instrument_id = $1 FOR UPDATE",
-							  1, t1, a1, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "paper book row of instrument " INT64_FORMAT " is missing", instrument_id);
+	/* the row exists after the instrument's first order; create it only then */
+	if (run(&plans[1], "SELECT version FROM tradecore.paper_books WHERE instrument_id = $1 FOR UPDATE",
+			1, t1, a1, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock the paper book of instrument " INT64_FORMAT, instrument_id);
+	if (SPI_processed == 0)
+	{
+		run(&plans[0], "INSERT INTO tradecore.paper_books (instrument_id) VALUES ($1)"
+			" ON CONFLICT (instrument_id) DO NOTHING", 1, t1, a1, false, 0);
+		if (run(&plans[1], "SELECT version FROM tradecore.paper_books WHERE instrument_id = $1 FOR UPDATE",
+				1, t1, a1, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "paper book row of instrument " INT64_FORMAT " is missing", instrument_id);
+	}
 	version = DatumGetInt64(spi_value(0, 1, &isnull));
 
 	pb = lookup_book(instrument_id, &found);
@@ -140,11 +170,11 @@ current_book(int64 instrument_id, int32 exchange_id, int64 exclude_id, Numeric t
 	a3[0] = Int64GetDatum(instrument_id);
 	a3[1] = Int32GetDatum(exchange_id);
 	a3[2] = Int64GetDatum(exclude_id);
-	if (SPI_execute_with_args("SELECT id, side, price, qty - filled_qty FROM tradecore.orders"
+	if (run(&plans[2], "SELECT id, side, price, qty - filled_qty FROM tradecore.orders"
 							  " WHERE instrument_id = $1 AND exchange_id = $2 AND id <> $3"
 							  "   AND status IN ('open', 'partially_filled') AND type = 'limit'"
 							  " ORDER BY id",
-							  3, t3, a3, NULL, true, 0) != SPI_OK_SELECT)
+							  3, t3, a3, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the resting paper orders");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -172,10 +202,10 @@ bump_version(PaperBook *pb, int64 instrument_id)
 	Datum		a[1] = {Int64GetDatum(instrument_id)};
 	bool		isnull;
 
-	if (SPI_execute_with_args("UPDATE tradecore.paper_books"
+	if (run(&plans[3], "UPDATE tradecore.paper_books"
 							  "   SET version = nextval('tradecore.paper_book_version_seq'), updated_at = now()"
 							  " WHERE instrument_id = $1 RETURNING version",
-							  1, t, a, NULL, false, 1) != SPI_OK_UPDATE_RETURNING || SPI_processed != 1)
+							  1, t, a, false, 1) != SPI_OK_UPDATE_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not advance the paper book version");
 	pb->version = DatumGetInt64(spi_value(0, 1, &isnull));
 }
@@ -201,14 +231,14 @@ load_order(int64 order_id, OrderRow *o, bool for_cancel)
 	char	   *kind;
 	Datum		d;
 
-	if (SPI_execute_with_args("SELECT o.instrument_id, o.exchange_id, o.side, o.type, o.time_in_force,"
+	if (run(&plans[4], "SELECT o.instrument_id, o.exchange_id, o.side, o.type, o.time_in_force,"
 							  "       o.price, o.qty - o.filled_qty, o.status, i.tick_size, i.lot_size,"
 							  "       e.maker_fee_bps, e.taker_fee_bps, e.kind"
 							  "  FROM tradecore.orders o"
 							  "  JOIN tradecore.instruments i ON i.id = o.instrument_id"
 							  "  JOIN tradecore.exchanges e ON e.id = o.exchange_id"
 							  " WHERE o.id = $1 FOR UPDATE OF o",
-							  1, t, a, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+							  1, t, a, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("order " INT64_FORMAT " does not exist", order_id)));
@@ -358,10 +388,10 @@ tc_paper_book_depth(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT i.tick_size, i.lot_size, e.id, e.maker_fee_bps, e.taker_fee_bps"
+	if (run(&plans[5], "SELECT i.tick_size, i.lot_size, e.id, e.maker_fee_bps, e.taker_fee_bps"
 							  "  FROM tradecore.instruments i JOIN tradecore.exchanges e ON e.id = i.exchange_id"
 							  " WHERE i.id = $1 AND e.kind = 'paper'",
-							  1, t, a, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+							  1, t, a, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("instrument " INT64_FORMAT " is not a paper exchange instrument", instrument_id)));
