@@ -21,6 +21,16 @@ SELECT tradecore.allocate_funds(d.id, ARRAY[f.id], 'USD', ARRAY[50000]::numeric[
  WHERE d.name = 'desk' AND f.name = 'farm-1'
    AND NOT EXISTS (SELECT 1 FROM tradecore.wallet_transactions WHERE memo = 'demo farm budget');
 
+-- Exchanges (issue 6): a paper BTC/USD market driven by the seeded simulated market, so the
+-- system trades with no network.  One minute of simulated quotes every minute.
+INSERT INTO tradecore.instruments (exchange_id, symbol, venue_symbol, base_asset, quote_asset, tick_size, lot_size)
+SELECT id, 'BTC/USD', 'BTC/USD', 'BTC', 'USD', 0.01, 0.0001 FROM tradecore.exchanges WHERE code = 'paper'
+ON CONFLICT DO NOTHING;
+SELECT count(*) AS paper_market_steps
+  FROM tradecore.paper_market_run('BTC/USD', steps => 30, s0 => 37000, quote_qty => 0.5);
+SELECT tradecore.schedule_job('paper_market', '* * * * *',
+    $$SELECT count(*) FROM tradecore.paper_market_run('BTC/USD', steps => 1, seed => extract(epoch FROM now())::bigint)$$);
+
 -- Signals: the five strategies over every active instrument present now (run this file again
 -- after adding instruments), evaluated every minute by pg_cron; see docs/signals.md.
 INSERT INTO tradecore.trading_strategies (name, kind, params, instrument_ids)
