@@ -39,3 +39,8 @@ SELECT 'demo_' || k, k, '{"window": 200}',
   FROM unnest(ARRAY['momentum', 'mean_reversion', 'arbitrage', 'pairs', 'market_making']) AS k
 ON CONFLICT (name) DO UPDATE SET instrument_ids = EXCLUDED.instrument_ids;
 SELECT tradecore.schedule_job('run_strategies', '* * * * *', 'SELECT tradecore.run_strategies()');
+-- Dashboard (bridge): a viewer token, valid 8 hours; open
+--   http://127.0.0.1:<tradecore.bridge_port>/#token=<this token>
+-- The dashboard's files are served from tradecore.bridge_web_dir (see docs/bridge.md:
+-- npm ci && npm run build, then ALTER SYSTEM SET tradecore.bridge_web_dir).
+SELECT tradecore.issue_dashboard_token('tradecore_viewer', '8 hours') AS dashboard_token;
