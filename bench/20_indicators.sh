@@ -3,13 +3,14 @@
 # SQL user would without tradecore: a window function over a table of the bars, or a
 # PL/pgSQL loop over the array where SQL has no window form (EMA, WMA, RSI, MACD, ATR).
 #
-# What is timed (best of $REPS, server side, clock_timestamp):
-#   C:        one call tradecore.f(a, ...) on a float8[] of N bars held in a PL/pgSQL
-#             variable, including reading the argument and building the full result array
-#             (cardinality() of the result is taken so nothing is optimised away).  The
-#             variable's type is a domain over float8[] so that PL/pgSQL keeps it a flat
-#             array (it turns plain array variables into expanded arrays, which would add a
-#             flatten-copy per call that no SQL caller pays).
+# What is timed (server side, clock_timestamp, the query's value fetched into a variable so
+# that nothing is planned away):
+#   C:        best of $REPS calls tradecore.f(a, ...) on float8[] arrays of N bars held in
+#             PL/pgSQL variables, including reading the arguments and building the full
+#             result (cardinality() of the result is fetched).  The variables' type is a
+#             domain over float8[] so that PL/pgSQL keeps them flat arrays (it turns plain
+#             array variables into expanded arrays, which would add a flatten-copy per
+#             call that no SQL caller pays).
 #   baseline: the query or loop producing the same N (or NB) values.  PL/pgSQL loops are
 #             measured on NB bars (they are slow) and scaled per bar; window functions run
 #             on all N rows.
@@ -20,7 +21,7 @@ N=${TC_BENCH_BARS:-1000000}
 NB=${TC_BENCH_BASELINE_BARS:-200000}
 REPS=${TC_BENCH_REPS:-5}
 
-bq -c "DROP TABLE IF EXISTS bench_bars; DROP DOMAIN IF EXISTS bench_series CASCADE;
+bq -c "SET client_min_messages = warning; DROP TABLE IF EXISTS bench_bars; DROP DOMAIN IF EXISTS bench_series CASCADE;
 CREATE DOMAIN bench_series AS float8[];
 CREATE TABLE bench_bars AS
   SELECT i, c, c * (1 + 0.002 * random()) AS h, c * (1 - 0.002 * random()) AS l, 1 + 1000 * random() AS v
@@ -28,35 +29,57 @@ CREATE TABLE bench_bars AS
             FROM generate_series(1, $N) i) s;
 ANALYZE bench_bars;" >/dev/null
 
-# Times every C indicator on the N-bar arrays in one session; prints name|ms per call.
-c_times=$(bq <<SQL
-CREATE FUNCTION pg_temp.best_ms(q text, a bench_series, h bench_series, l bench_series, v bench_series, reps int)
-RETURNS float8 LANGUAGE plpgsql AS \$\$
-DECLARE t0 timestamptz; best float8 := 'Infinity'; ms float8; n int;
+# A helper that runs a query and fetches its one value into a variable, so that nothing the
+# query computes can be planned away (PERFORM 1 FROM (q) would let the planner drop unused
+# outputs), best of reps.  Dropped at the end.
+bq -c "CREATE OR REPLACE FUNCTION bench_best_ms(q text, reps int) RETURNS float8 LANGUAGE plpgsql AS \$\$
+DECLARE t0 timestamptz; best float8 := 'Infinity'; x text;
 BEGIN
   FOR r IN 1..reps LOOP
     t0 := clock_timestamp();
-    EXECUTE q INTO n USING a, h, l, v;
-    ms := extract(epoch FROM clock_timestamp() - t0) * 1000;
-    best := least(best, ms);
+    EXECUTE q INTO x;
+    best := least(best, extract(epoch FROM clock_timestamp() - t0) * 1000);
   END LOOP;
   RETURN best;
+END \$\$" >/dev/null
+
+# Times every C indicator on the N-bar arrays held in local variables; prints name|ms per call.
+# The calls are plain PL/pgSQL expressions (generic plans, arguments passed by reference):
+# EXECUTE ... USING would plan each call with the 8 MB arrays as constants and copy them.
+cases=(
+  "sma|cardinality(tradecore.sma(a, 20))"
+  "ema|cardinality(tradecore.ema(a, 20))"
+  "wma|cardinality(tradecore.wma(a, 20))"
+  "rsi|cardinality(tradecore.rsi(a, 14))"
+  "rolling_stddev|cardinality(tradecore.rolling_stddev(a, 20))"
+  "zscore|cardinality(tradecore.zscore(a, 20))"
+  "bollinger|cardinality((tradecore.bollinger(a, 20, 2)).bandwidth)"
+  "macd|cardinality((tradecore.macd(a, 12, 26, 9)).histogram)"
+  "atr|cardinality(tradecore.atr(h, l, a, 14))"
+  "obv|cardinality(tradecore.obv(a, v))"
+  "vwap|cardinality(tradecore.vwap(a, v))"
+  "vwap_rolling|cardinality(tradecore.vwap(a, v, 20))"
+)
+body=""
+for c in "${cases[@]}"; do
+  body+="
+  best := 'Infinity';
+  FOR r IN 1..reps LOOP
+    t0 := clock_timestamp(); n := ${c#*|};
+    best := least(best, extract(epoch FROM clock_timestamp() - t0) * 1000);
+  END LOOP;
+  name := '${c%%|*}'; ms := best; RETURN NEXT;"
+done
+c_times=$(bq <<SQL
+CREATE FUNCTION pg_temp.c_times(reps int) RETURNS TABLE (name text, ms float8) LANGUAGE plpgsql AS \$\$
+DECLARE a bench_series; h bench_series; l bench_series; v bench_series;
+        t0 timestamptz; best float8; n int;
+BEGIN
+  SELECT array_agg(b.c ORDER BY b.i), array_agg(b.h ORDER BY b.i), array_agg(b.l ORDER BY b.i), array_agg(b.v ORDER BY b.i)
+    INTO a, h, l, v FROM bench_bars b;
+  $body
 END \$\$;
-CREATE TEMP TABLE arrs AS SELECT array_agg(c ORDER BY i)::bench_series a, array_agg(h ORDER BY i)::bench_series h,
-  array_agg(l ORDER BY i)::bench_series l, array_agg(v ORDER BY i)::bench_series v FROM bench_bars;
-SELECT name, pg_temp.best_ms(q, a, h, l, v, $REPS) FROM arrs, (VALUES
-  ('sma',            'SELECT cardinality(tradecore.sma(\$1, 20))'),
-  ('ema',            'SELECT cardinality(tradecore.ema(\$1, 20))'),
-  ('wma',            'SELECT cardinality(tradecore.wma(\$1, 20))'),
-  ('rsi',            'SELECT cardinality(tradecore.rsi(\$1, 14))'),
-  ('rolling_stddev', 'SELECT cardinality(tradecore.rolling_stddev(\$1, 20))'),
-  ('zscore',         'SELECT cardinality(tradecore.zscore(\$1, 20))'),
-  ('bollinger',      'SELECT cardinality((tradecore.bollinger(\$1, 20, 2)).bandwidth)'),
-  ('macd',           'SELECT cardinality((tradecore.macd(\$1, 12, 26, 9)).histogram)'),
-  ('atr',            'SELECT cardinality(tradecore.atr(\$2, \$3, \$1, 14))'),
-  ('obv',            'SELECT cardinality(tradecore.obv(\$1, \$4))'),
-  ('vwap',           'SELECT cardinality(tradecore.vwap(\$1, \$4))'),
-  ('vwap_rolling',   'SELECT cardinality(tradecore.vwap(\$1, \$4, 20))')) t(name, q);
+SELECT * FROM pg_temp.c_times($REPS);
 SQL
 )
 
@@ -120,12 +143,12 @@ END \$\$;" >/dev/null
 echo "# $N bars per call; C: best of $REPS calls on an in-memory float8[]; PL/pgSQL baselines on $NB bars, scaled per bar"
 while IFS='|' read -r name cms; do
   if [ -n "${base_sql[$name]:-}" ]; then
-    bms=$(sql_ms "${base_sql[$name]}" 1)
+    bms=$(bq -c "SELECT bench_best_ms(\$q\$${base_sql[$name]}\$q\$, 1)")
     blabel="SQL window function, $N rows"
   else
-    raw=$(sql_ms "SELECT bench_plpgsql('$name', $NB)" 1)
+    raw=$(bq -c "SELECT bench_best_ms(\$q\$SELECT bench_plpgsql('$name', $NB)\$q\$, 1)")
     # subtract the cost of loading the NB-bar arrays, which the loop's figure should not carry
-    load=$(sql_ms "SELECT bench_plpgsql('none', $NB)" 1)
+    load=$(bq -c "SELECT bench_best_ms(\$q\$SELECT bench_plpgsql('none', $NB)\$q\$, 1)")
     bms=$(awk -v r="$raw" -v z="$load" -v n="$N" -v nb="$NB" 'BEGIN { printf "%.3f", (r - z) * n / nb }')
     blabel="PL/pgSQL loop ($NB bars, scaled)"
   fi
@@ -134,8 +157,9 @@ done <<<"$c_times"
 
 # End to end from a stored row: the same SMA when the 1M-bar array must first be read
 # (detoasted) from a table, the way a query over a stored series pays it.
-bq -c "DROP TABLE IF EXISTS bench_series_tab; CREATE TABLE bench_series_tab AS SELECT array_agg(c ORDER BY i) a FROM bench_bars" >/dev/null
-e2e=$(sql_ms "SELECT cardinality(tradecore.sma(a, 20)) FROM bench_series_tab" "$REPS")
-wb=$(sql_ms "${base_sql[sma]}" 1)
+bq -c "SET client_min_messages = warning; DROP TABLE IF EXISTS bench_series_tab; CREATE TABLE bench_series_tab AS SELECT array_agg(c ORDER BY i) a FROM bench_bars" >/dev/null
+e2e=$(bq -c "SELECT bench_best_ms(\$q\$SELECT cardinality(tradecore.sma(a, 20)) FROM bench_series_tab\$q\$, $REPS)")
+wb=$(bq -c "SELECT bench_best_ms(\$q\$${base_sql[sma]}\$q\$, 1)")
 report "tradecore.sma from a stored 1M array ($(printf '%.2f' "$e2e") ms)" bars "$N" "$e2e" "SQL window function, $N rows" "$wb"
-bq -c "DROP TABLE bench_series_tab; DROP TABLE bench_bars; DROP FUNCTION bench_plpgsql(text, int); DROP DOMAIN bench_series CASCADE" >/dev/null
+bq -c "DROP TABLE bench_series_tab; DROP TABLE bench_bars; DROP FUNCTION bench_plpgsql(text, int);
+       DROP FUNCTION bench_best_ms(text, int); DROP DOMAIN bench_series CASCADE" >/dev/null

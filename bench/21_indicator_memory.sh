@@ -14,8 +14,8 @@ base=$(hwm_kb "SELECT 1")
 echo "# fresh backend VmHWM: ${base} kB"
 for n in 1000000 10000000; do
   inp=$(hwm_kb "SELECT cardinality(array_fill(100.5::float8, ARRAY[$n]))")
-  for f in "sma(a, 20)" "ema(a, 20)" "rsi(a, 14)" "zscore(a, 20)"; do
-    kb=$(hwm_kb "SELECT cardinality(tradecore.${f/a/array_fill(100.5::float8, ARRAY[$n])})")
+  for f in "sma(X, 20)" "ema(X, 20)" "rsi(X, 14)" "zscore(X, 20)"; do
+    kb=$(hwm_kb "SELECT cardinality(tradecore.${f/X/array_fill(100.5::float8, ARRAY[$n])})")
     awk -v f="$f" -v n="$n" -v kb="$kb" -v base="$base" -v inp="$inp" 'BEGIN {
       d = (kb - base) * 1024; di = (inp - base) * 1024;
       printf "%-24s %9d bars: peak RSS +%7.1f MB = %5.2f B/bar   baseline (input only) +%7.1f MB = %5.2f B/bar\n",

@@ -48,7 +48,9 @@ done
 echo "# one run: $sig signals ($ev evaluations) and $dec decisions over $NI instruments x $NB candles; best of $REPS: $(printf '%.1f' "$best") ms"
 # baseline: momentum (EMA 10/30 via recursive CTE is impractical; SQL users take SMA windows)
 # and mean reversion (20-bar mean and stddev) per instrument with window functions, last bar only
-bms=$(sql_ms "SELECT count(*) FROM (
+# (fetched into a variable so that no window is planned away)
+bms=$(bq -c "DO \$d\$ DECLARE t0 timestamptz := clock_timestamp(); n bigint; BEGIN
+  SELECT count(*) INTO n FROM (
     SELECT instrument_id, ts, close,
            avg(close) OVER (PARTITION BY instrument_id ORDER BY ts ROWS 9 PRECEDING) f,
            avg(close) OVER (PARTITION BY instrument_id ORDER BY ts ROWS 29 PRECEDING) s,
@@ -59,7 +61,8 @@ bms=$(sql_ms "SELECT count(*) FROM (
            row_number() OVER (PARTITION BY instrument_id ORDER BY ts DESC) rn
       FROM tradecore.candles WHERE \"interval\" = '1 minute' AND ts <= $at - interval '1 minute'
         AND instrument_id IN (SELECT id FROM tradecore.instruments WHERE symbol LIKE 'BX%')) q
-    WHERE rn = 1 AND (sign(f - s) <> 0 OR abs(close - m) > 2 * sd)" 1)
+    WHERE rn = 1 AND (sign(f - s) <> 0 OR abs(close - m) > 2 * sd);
+  RAISE NOTICE 'ms=%', extract(epoch FROM clock_timestamp() - t0) * 1000; END \$d\$" 2>&1 | sed -n 's/.*ms=\([0-9.]*\).*/\1/p')
 # the baseline yields 2 signals per instrument (momentum, mean reversion): scale per signal
 awk -v n="$sig" -v ms="$best" -v bn="$((NI * 2))" -v bms="$bms" 'BEGIN {
   r = n / (ms / 60000); br = bn / (bms / 60000);

@@ -22,6 +22,14 @@ int			tc_bridge_port = 8787;
 char	   *tc_master_key_file = NULL;
 int			tc_paper_seed = 42;
 
+/* exchanges: venue base URLs and the poller */
+char	   *tc_binance_base_url = NULL;
+char	   *tc_coinbase_base_url = NULL;
+char	   *tc_kraken_base_url = NULL;
+int			tc_poller_max_concurrency = 8;
+int			tc_poller_timeout_ms = 5000;
+int			tc_poller_max_backoff_ms = 60000;
+int			tc_poller_candle_interval_ms = 60000;
 /* AG-UI bridge */
 char	   *tc_bridge_web_dir = NULL;
 int			tc_bridge_max_clients = 1024;
@@ -126,6 +134,49 @@ tradecore_define_gucs(void)
 							0,
 							NULL, NULL, NULL);
 
+	/* ---- exchanges: venue base URLs and the poller ---- */
+	DefineCustomStringVariable("tradecore.binance_base_url",
+							   "Base URL of the Binance spot REST API.",
+							   "Tests point it at the local fake exchange.",
+							   &tc_binance_base_url,
+							   "https://api.binance.com",
+							   PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("tradecore.coinbase_base_url",
+							   "Base URL of the Coinbase Exchange REST API.",
+							   NULL,
+							   &tc_coinbase_base_url,
+							   "https://api.exchange.coinbase.com",
+							   PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("tradecore.kraken_base_url",
+							   "Base URL of the Kraken spot REST API.",
+							   NULL,
+							   &tc_kraken_base_url,
+							   "https://api.kraken.com",
+							   PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.poller_max_concurrency",
+							"Most HTTP requests the poller keeps in flight at once.",
+							NULL,
+							&tc_poller_max_concurrency,
+							8, 1, 64,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.poller_timeout_ms",
+							"Timeout of one poller HTTP request, connection included.",
+							NULL,
+							&tc_poller_timeout_ms,
+							5000, 100, 120000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.poller_max_backoff_ms",
+							"Longest pause of a failing venue (exponential backoff with jitter).",
+							NULL,
+							&tc_poller_max_backoff_ms,
+							60000, 100, 3600 * 1000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.poller_candle_interval_ms",
+							"Interval between two candle polls of one instrument.",
+							NULL,
+							&tc_poller_candle_interval_ms,
+							60000, 100, 3600 * 1000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 	define_bridge_gucs();
 
 	/*

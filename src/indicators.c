@@ -58,15 +58,22 @@ tc_ema(const double *x, int n, int period, double *out)
 {
 	const int	lb = period - 1;
 	const double alpha = 2.0 / (period + 1.0);
+	const double beta = 1.0 - alpha;
 	double		e;
 
 	if (n <= lb)
 		return;
 	e = window_sum(x, period) / period;
 	out[0] = e;
+
+	/*
+	 * beta * e + alpha * x rather than e + alpha * (x - e): the product
+	 * alpha * x is off the loop-carried dependency, which halves the
+	 * latency of the recursion that bounds this loop.
+	 */
 	for (int i = period; i < n; i++)
 	{
-		e += alpha * (x[i] - e);
+		e = beta * e + alpha * x[i];
 		out[i - lb] = e;
 	}
 }
@@ -138,15 +145,21 @@ tc_rsi(const double *x, int n, int period, double *out)
 	g /= period;
 	l /= period;
 	out[0] = rsi_value(g, l);
-	for (int i = period + 1; i < n; i++)
 	{
-		double		d = x[i] - x[i - 1];
-		double		up = d > 0 ? d : 0.0;
-		double		dn = d < 0 ? -d : 0.0;
+		/* Wilder: avg = (avg * (p - 1) + v) / p, with the division hoisted out */
+		const double keep = (period - 1.0) / period,
+					take = 1.0 / period;
 
-		g = (g * (period - 1) + up) / period;
-		l = (l * (period - 1) + dn) / period;
-		out[i - lb] = rsi_value(g, l);
+		for (int i = period + 1; i < n; i++)
+		{
+			double		d = x[i] - x[i - 1];
+			double		up = d > 0 ? d : 0.0;
+			double		dn = d < 0 ? -d : 0.0;
+
+			g = g * keep + up * take;
+			l = l * keep + dn * take;
+			out[i - lb] = rsi_value(g, l);
+		}
 	}
 }
 
@@ -240,7 +253,10 @@ tc_macd(const double *x, int n, int fast, int slow, int signal_period,
 	const int	lb = slow - 1;
 	const double af = 2.0 / (fast + 1.0),
 				as = 2.0 / (slow + 1.0),
-				asig = 2.0 / (signal_period + 1.0);
+				asig = 2.0 / (signal_period + 1.0),
+				bf = 1.0 - af,
+				bs = 1.0 - as,
+				bsig = 1.0 - asig;
 	double		ef,
 				es,
 				sig = 0.0;
@@ -251,7 +267,7 @@ tc_macd(const double *x, int n, int fast, int slow, int signal_period,
 	/* fast EMA up to position slow-1, slow EMA seeded at slow-1 */
 	ef = window_sum(x, fast) / fast;
 	for (i = fast; i < slow; i++)
-		ef += af * (x[i] - ef);
+		ef = bf * ef + af * x[i];
 	es = window_sum(x, slow) / slow;
 
 	for (i = lb; i < n; i++)
@@ -261,8 +277,8 @@ tc_macd(const double *x, int n, int fast, int slow, int signal_period,
 
 		if (i > lb)
 		{
-			ef += af * (x[i] - ef);
-			es += as * (x[i] - es);
+			ef = bf * ef + af * x[i];
+			es = bs * es + as * x[i];
 		}
 		v = ef - es;
 		line[o] = v;
@@ -276,7 +292,7 @@ tc_macd(const double *x, int n, int fast, int slow, int signal_period,
 		if (o == signal_period - 1)
 			sig = (sig + v) / signal_period;
 		else
-			sig += asig * (v - sig);
+			sig = bsig * sig + asig * v;
 		signal[o] = sig;
 		histogram[o] = v - sig;
 	}
@@ -309,10 +325,15 @@ tc_atr(const double *high, const double *low, const double *close,
 		a += true_range(high[i], low[i], close[i - 1]);
 	a /= period;
 	out[0] = a;
-	for (int i = period + 1; i < n; i++)
 	{
-		a = (a * (period - 1) + true_range(high[i], low[i], close[i - 1])) / period;
-		out[i - lb] = a;
+		const double keep = (period - 1.0) / period,
+					take = 1.0 / period;
+
+		for (int i = period + 1; i < n; i++)
+		{
+			a = a * keep + true_range(high[i], low[i], close[i - 1]) * take;
+			out[i - lb] = a;
+		}
 	}
 }
 

@@ -62,33 +62,8 @@ CREATE FUNCTION tradecore.candle_windows(instrument_ids bigint[], bar_interval i
                                          at timestamptz DEFAULT now())
 RETURNS TABLE (instrument_id bigint, iv interval, closes float8[], volumes float8[],
                tss timestamptz[], last_ts timestamptz)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
--- A plain index scan in (instrument, ts) order invites a group aggregate that still sorts
--- every group for the ORDER BYs: measured 5x slower on 1000 x 500 bars than a bitmap scan
--- feeding a hash aggregate held in memory, which these two settings let the planner pick.
-SET work_mem = '64MB'
-SET enable_indexscan = off
-AS $fn$
-BEGIN
-    IF bars IS NULL OR bars < 1 OR bar_interval IS NULL OR NOT bar_interval > interval '0'
-       OR at IS NULL OR NOT isfinite(at) THEN
-        RAISE EXCEPTION 'candle_windows needs bars >= 1, an interval > 0 and a finite time'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    -- Dynamic SQL so that the plan is made for these very ids and bounds: a range scan of
-    -- the candles primary key for all instruments at once and a hash aggregate, whatever
-    -- the size of the candle history.
-    RETURN QUERY EXECUTE $q$
-        SELECT c.instrument_id, c."interval",
-               array_agg(c.close::float8 ORDER BY c.ts), array_agg(c.volume::float8 ORDER BY c.ts),
-               array_agg(c.ts ORDER BY c.ts), max(c.ts)
-          FROM tradecore.candles c
-         WHERE c.instrument_id = ANY ($1) AND c."interval" = $2 AND c.ts > $3 AND c.ts <= $4
-         GROUP BY c.instrument_id, c."interval"$q$
-    USING instrument_ids, bar_interval, at - (bars + 1) * bar_interval, at - bar_interval;
-END
-$fn$;
+AS 'MODULE_PATHNAME', 'tc_sql_candle_windows'
+LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION tradecore.candle_windows(bigint[], interval, integer, timestamptz) IS
     'Candle windows as float8 arrays, oldest first: per instrument, the closed bars of the given interval whose open time lies in the last `bars` bar slots before at (at - (bars+1)*interval < ts <= at - interval). An instrument without such bars has no row.';
 
@@ -185,10 +160,14 @@ BEGIN
     --              threshold 0.2, risk veto, volatility-targeted size capped by risk_limits;
     --   events     run.step per strategy, signal per actionable decision.
     BEGIN
-        WITH need AS (
-            SELECT u.instrument_id, r.iv, max(r.win) AS win
-              FROM tc_run_strategies r, unnest(r.instrument_ids) AS u(instrument_id)
+        WITH cov AS MATERIALIZED (
+            -- (strategy, instrument) pairs, unnesting each strategy's instrument_ids once
+            SELECT DISTINCT r.id AS strategy_id, u.id AS instrument_id
+              FROM tc_run_strategies r, unnest(r.instrument_ids) AS u(id)
              WHERE r.ok
+        ), need AS (
+            SELECT c.instrument_id, r.iv, max(r.win) AS win
+              FROM cov c JOIN tc_run_strategies r ON r.id = c.strategy_id
              GROUP BY 1, 2
         ), need_iv AS (
             SELECT iv, max(win) AS win, array_agg(instrument_id) AS ids FROM need GROUP BY iv
@@ -223,17 +202,19 @@ BEGIN
                    CASE WHEN cardinality(w.volumes) > r.win THEN w.volumes[cardinality(w.volumes) - r.win + 1:]
                         ELSE coalesce(w.volumes, '{}') END AS vo,
                    r.params, r.wallet_id, w.last_ts
-              FROM tc_run_strategies r
-              JOIN win w ON w.iv = r.iv AND w.instrument_id = ANY (r.instrument_ids)
-             WHERE r.ok AND r.kind IN ('momentum', 'mean_reversion', 'market_making')
+              FROM cov c
+              JOIN tc_run_strategies r ON r.id = c.strategy_id
+              JOIN win w ON w.iv = r.iv AND w.instrument_id = c.instrument_id
+             WHERE r.kind IN ('momentum', 'mean_reversion', 'market_making')
         ), pairs AS (
             -- instrument_ids taken two by two (a1, b1, a2, b2, ...); an odd last one is
             -- left out.  The two windows are aligned on ts so both legs see the same bars.
-            SELECT r.id AS strategy_id, r.instrument_ids[2 * k - 1] AS a_id, r.instrument_ids[2 * k] AS b_id,
-                   r.iv, r.win, r.params
+            SELECT r.id AS strategy_id, u.a_id, u.b_id, r.iv, r.win, r.params
               FROM tc_run_strategies r
-              CROSS JOIN LATERAL generate_series(1, cardinality(r.instrument_ids) / 2) AS k
-             WHERE r.ok AND r.kind = 'pairs'
+              CROSS JOIN LATERAL (
+                  SELECT x.id AS a_id, lead(x.id) OVER (ORDER BY x.ord) AS b_id, x.ord
+                    FROM unnest(r.instrument_ids) WITH ORDINALITY AS x(id, ord)) u
+             WHERE r.ok AND r.kind = 'pairs' AND u.ord % 2 = 1 AND u.b_id IS NOT NULL
         ), pair_ev AS (
             SELECT p.strategy_id, p.a_id, p.b_id, p.iv,
                    tradecore.pairs(coalesce(j.ca, '{}'), coalesce(j.cb, '{}'), p.params) AS g
@@ -260,9 +241,9 @@ BEGIN
             SELECT r.id AS strategy_id, c.id AS self_id, r.iv, r.params, v.id AS venue_id,
                    row_number() OVER (PARTITION BY r.id, c.id ORDER BY v.id) AS vno,
                    t.bid, t.ask, e.taker_fee_bps, e.withdrawal_fee_bps
-              FROM tc_run_strategies r
-              CROSS JOIN LATERAL unnest(r.instrument_ids) AS u(id)
-              JOIN tradecore.instruments c ON c.id = u.id AND c.active
+              FROM cov u
+              JOIN tc_run_strategies r ON r.id = u.strategy_id
+              JOIN tradecore.instruments c ON c.id = u.instrument_id AND c.active
               JOIN tradecore.instruments v ON v.symbol = c.symbol AND v.active
               JOIN tradecore.exchanges e ON e.id = v.exchange_id AND e.enabled
               LEFT JOIN LATERAL (

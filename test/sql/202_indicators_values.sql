@@ -8,7 +8,10 @@ SELECT tradecore.wma('{1,2,3,4,5}', 3) AS wma3;
 -- Wilder's RSI: only gains -> 100, only losses -> 0, flat -> 50
 SELECT tradecore.rsi('{1,2,3,4,5}', 2) AS rsi_up, tradecore.rsi('{5,4,3,2,1}', 2) AS rsi_down,
        tradecore.rsi('{3,3,3,3}', 2) AS rsi_flat;
-SELECT tradecore.rsi('{44.34,44.09,44.15,43.61,44.33,44.83,45.10,45.42,45.84,46.08,45.89,46.03,45.61,46.28,46.28,46.00,46.03,46.41,46.22,45.64}') AS rsi14;
+-- (rounded to 10 decimals: the last of 15 digits may differ by one ulp between compilers)
+SELECT array_agg(round(v::numeric, 10) ORDER BY i) AS rsi14
+  FROM unnest(tradecore.rsi('{44.34,44.09,44.15,43.61,44.33,44.83,45.10,45.42,45.84,46.08,45.89,46.03,45.61,46.28,46.28,46.00,46.03,46.41,46.22,45.64}'))
+       WITH ORDINALITY AS u(v, i);
 SELECT tradecore.rolling_stddev('{2,4,4,4,5,5,7,9}', 8) AS stddev8,
        tradecore.zscore('{1,1,1,2}', 3) AS zscore3;
 SELECT * FROM tradecore.bollinger('{1,2,3,4,5}', 3, 2);

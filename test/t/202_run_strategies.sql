@@ -1,7 +1,9 @@
 -- run_strategies on a small market made in the test: signals, decisions, vote, veto, caps, events.
 BEGIN;
-SELECT plan(24);
+SELECT plan(26);
 SET LOCAL search_path = tradecore, public;
+-- only this test's strategies run (anything already configured is switched off until ROLLBACK)
+UPDATE trading_strategies SET active = false;
 
 -- two venues quoting TCXA/USD and TCXB/USD; venue tstb quotes 1% higher (an arbitrage)
 INSERT INTO exchanges (code, name, kind, taker_fee_bps, withdrawal_fee_bps) VALUES ('tstb', 'Test B', 'paper', 10, 5);
@@ -104,6 +106,19 @@ CREATE TEMP TABLE r5 AS SELECT * FROM run_strategies('2026-01-01 05:00:30');
 SELECT is((SELECT (errors, signals) FROM r5), (1, 16), 'bad parameters: one run.error, the other four strategies run');
 SELECT is((SELECT payload->>'sqlstate' FROM events WHERE type = 'run.error' AND (payload->>'run_id')::bigint = (SELECT run_id FROM r5)),
           '22023', 'run.error carries the SQLSTATE');
+
+-- candle_windows decodes numeric closes exactly as PostgreSQL's numeric -> float8 cast
+CREATE TEMP TABLE tricky AS
+SELECT row_number() OVER () AS k, v
+  FROM unnest(ARRAY[12345.678901, 0.000123456789, 98765432.1, 1e-20, 123456789012.34567, 99999999.99999999,
+                    0.1, 1.5, 3e15, 7, 100.000001, 0.00000001, 1234.5678, 9007199254740993, 1e22, 1e30]::numeric[]) AS v;
+INSERT INTO candles (instrument_id, exchange_id, "interval", ts, open, high, low, close, volume)
+SELECT (SELECT min(id) FROM ids), (SELECT exchange_id FROM instruments WHERE id = (SELECT min(id) FROM ids)),
+       '1 hour', '2026-02-01'::timestamptz + k * interval '1 hour', v, v, v, v, v FROM tricky;
+SELECT is((SELECT closes FROM candle_windows(ARRAY[(SELECT min(id) FROM ids)], '1 hour', 100, '2026-02-02')),
+          (SELECT array_agg(v::float8 ORDER BY k) FROM tricky), 'candle closes equal the numeric -> float8 cast, bit for bit');
+SELECT is((SELECT count(*) FROM candle_windows(ARRAY[(SELECT min(id) FROM ids)], '1 hour', 3, '2026-02-01 05:00')), 1::bigint,
+          'candle_windows: one row per instrument with bars');
 
 SELECT * FROM finish();
 ROLLBACK;
