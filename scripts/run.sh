@@ -10,6 +10,7 @@ cd "$ROOT"
 CLUSTER=${TRADECORE_CLUSTER:-main}
 
 TRADECORE_WITH_BROWSER=${TRADECORE_WITH_BROWSER:-0} bash scripts/deps.sh
+bash scripts/reserve_ports.sh
 bash scripts/build.sh
 bash scripts/cluster.sh start "$CLUSTER" "${TRADECORE_PORT:-54329}"
 eval "$(bash scripts/cluster.sh env "$CLUSTER")"
