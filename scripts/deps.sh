@@ -7,7 +7,7 @@ PKGS=(
   build-essential pkg-config
   postgresql-15 postgresql-client-15 postgresql-server-dev-15
   postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
-  libcurl4-openssl-dev libssl-dev
+  libcurl4-openssl-dev libssl-dev libpq-dev curl
   python3 python3-numpy
   util-linux procps
 )

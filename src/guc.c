@@ -30,6 +30,61 @@ int			tc_poller_max_concurrency = 8;
 int			tc_poller_timeout_ms = 5000;
 int			tc_poller_max_backoff_ms = 60000;
 int			tc_poller_candle_interval_ms = 60000;
+/* AG-UI bridge */
+char	   *tc_bridge_web_dir = NULL;
+int			tc_bridge_max_clients = 1024;
+int			tc_bridge_max_frame_kb = 64;
+int			tc_bridge_max_message_kb = 256;
+int			tc_bridge_client_queue_kb = 4096;
+int			tc_bridge_ping_interval_s = 20;
+int			tc_bridge_idle_timeout_s = 60;
+int			tc_bridge_poll_ms = 1000;
+int			tc_bridge_gap_timeout_ms = 2000;
+
+/* the bridge's reloadable parameters (bgworkers/bridge*.c, docs/bridge.md) */
+static void
+define_bridge_gucs(void)
+{
+	DefineCustomStringVariable("tradecore.bridge_web_dir",
+							   "Directory of the dashboard files the bridge serves (web/ with web/dist built).",
+							   "Empty: no dashboard, the WebSocket and AG-UI endpoints still work.",
+							   &tc_bridge_web_dir, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_max_clients",
+							"Most concurrent bridge connections; more are answered 503.",
+							NULL, &tc_bridge_max_clients, 1024, 1, 100000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_max_frame_kb",
+							"Largest WebSocket frame a client may send (larger: close 1009).",
+							NULL, &tc_bridge_max_frame_kb, 64, 1, 16384,
+							PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_max_message_kb",
+							"Largest reassembled WebSocket message a client may send (larger: close 1009).",
+							NULL, &tc_bridge_max_message_kb, 256, 1, 65536,
+							PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_client_queue_kb",
+							"Cap of each client's unsent bytes; a client that falls further behind is dropped.",
+							NULL, &tc_bridge_client_queue_kb, 4096, 16, 1048576,
+							PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_ping_interval_s",
+							"Seconds of client silence after which the bridge sends a WebSocket ping.",
+							NULL, &tc_bridge_ping_interval_s, 20, 1, 3600,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_idle_timeout_s",
+							"Seconds of client silence (no frame, no pong) after which the bridge closes with 1001.",
+							NULL, &tc_bridge_idle_timeout_s, 60, 2, 86400,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_poll_ms",
+							"Interval at which the bridge reads the outbox without a notification.",
+							"A safety net: NOTIFY normally wakes it at once.",
+							&tc_bridge_poll_ms, 1000, 10, 60000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_gap_timeout_ms",
+							"How long the bridge waits for a missing event id before moving on.",
+							"Ids can commit out of order; see docs/bridge.md.",
+							&tc_bridge_gap_timeout_ms, 2000, 50, 600000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+}
 
 void
 tradecore_define_gucs(void)
@@ -122,6 +177,7 @@ tradecore_define_gucs(void)
 							&tc_poller_candle_interval_ms,
 							60000, 100, 3600 * 1000,
 							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	define_bridge_gucs();
 
 	/*
 	 * PGC_POSTMASTER parameters can only be defined while the postmaster loads

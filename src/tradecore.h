@@ -34,6 +34,16 @@ extern int	tc_poller_max_concurrency;
 extern int	tc_poller_timeout_ms;
 extern int	tc_poller_max_backoff_ms;
 extern int	tc_poller_candle_interval_ms;
+/* AG-UI bridge (bgworkers/bridge*.c); all reloadable with SIGHUP */
+extern char *tc_bridge_web_dir;
+extern int	tc_bridge_max_clients;
+extern int	tc_bridge_max_frame_kb;
+extern int	tc_bridge_max_message_kb;
+extern int	tc_bridge_client_queue_kb;
+extern int	tc_bridge_ping_interval_s;
+extern int	tc_bridge_idle_timeout_s;
+extern int	tc_bridge_poll_ms;
+extern int	tc_bridge_gap_timeout_ms;
 
 extern void tradecore_define_gucs(void);
 

@@ -442,9 +442,11 @@ BEGIN
     PERFORM tradecore.authorize_debit(from_wallet);
     INSERT INTO tradecore.wallet_transactions (kind, memo) VALUES ('transfer', transfer.memo)
     RETURNING id INTO v_tx;
+    -- trim_scale: the same value without trailing zeros (1.50 -> 1.5), so balances do not
+    -- accumulate the display scale of whatever expression produced the amount
     INSERT INTO tradecore.ledger_entries (transaction_id, wallet_id, asset, amount)
-    VALUES (v_tx, from_wallet, transfer.asset, -transfer.amount),
-           (v_tx, to_wallet, transfer.asset, transfer.amount);
+    VALUES (v_tx, from_wallet, transfer.asset, -trim_scale(transfer.amount)),
+           (v_tx, to_wallet, transfer.asset, trim_scale(transfer.amount));
     RETURN v_tx;
 END
 $$;
@@ -499,9 +501,11 @@ BEGIN
     END IF;
     FOR i IN 1 .. cardinality(amounts) LOOP
         PERFORM tradecore.check_amount(amounts[i], allocate_funds.asset);
+        amounts[i] := trim_scale(amounts[i]);
         v_total := v_total + amounts[i];
     END LOOP;
     PERFORM tradecore.lock_wallets(parent_wallet || child_wallets);
+    PERFORM tradecore.authorize_debit(parent_wallet);
     SELECT c INTO v_bad FROM unnest(child_wallets) c
      WHERE NOT EXISTS (SELECT 1 FROM tradecore.wallets w WHERE w.id = c AND w.parent_id = parent_wallet)
      LIMIT 1;
@@ -509,7 +513,6 @@ BEGIN
         RAISE EXCEPTION 'wallet % is not a child of wallet %', v_bad, parent_wallet
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Allocate only to direct children; use tradecore.transfer otherwise.';
     END IF;
-    PERFORM tradecore.authorize_debit(parent_wallet);
     INSERT INTO tradecore.wallet_transactions (kind, memo) VALUES ('allocation', allocate_funds.memo)
     RETURNING id INTO v_tx;
     INSERT INTO tradecore.ledger_entries (transaction_id, wallet_id, asset, amount)

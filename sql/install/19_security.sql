@@ -25,7 +25,11 @@ REVOKE EXECUTE ON FUNCTION
     tradecore.lock_wallets(bigint[]),
     tradecore.authorize_debit(bigint),
     tradecore.transfer(bigint, bigint, text, numeric, text),
-    tradecore.allocate_funds(bigint, bigint[], text, numeric[], text)
+    tradecore.allocate_funds(bigint, bigint[], text, numeric[], text),
+    -- lookups for any role or agent id: used inside the SECURITY DEFINER functions only;
+    -- callers get their own identity from current_agent_id() / current_wallet_ids()
+    tradecore.agent_id_of(name),
+    tradecore.wallet_ids_of_agent(bigint)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     tradecore.emit(text, jsonb),
@@ -66,7 +70,7 @@ $grants$;
 GRANT SELECT ON
     tradecore.exchanges, tradecore.exchange_status, tradecore.instruments, tradecore.market_ticks,
     tradecore.order_book_snapshots, tradecore.candles, tradecore.arbitrage_opportunities,
-    tradecore.assets, tradecore.settings, tradecore.trading_strategies, tradecore.strategy_parameters,
+    tradecore.assets, tradecore.settings, tradecore.strategy_parameters,
     tradecore.strategy_performance, tradecore.decision_contexts, tradecore.decision_consensus,
     tradecore.risk_limits, tradecore.circuit_breakers, tradecore.stress_scenarios, tradecore.llm_providers
 TO tradecore_agent;
@@ -97,6 +101,7 @@ BEGIN
             ('llm_conversations',          'SELECT, INSERT, UPDATE, DELETE', 'agent_id = %1$s', NULL),
             ('llm_messages',               'SELECT, INSERT',                 'agent_id = %1$s', NULL),
             ('llm_requests',               'SELECT, INSERT',                 'agent_id = %1$s', NULL),
+            ('trading_strategies',         'SELECT',                         'agent_id = %1$s OR agent_id IS NULL', NULL),
             ('trading_signals',            'SELECT, INSERT',                 'agent_id = %1$s', NULL),
             ('orders',                     'SELECT, INSERT, UPDATE (status, reject_reason)', 'agent_id = %1$s', 'agent_id = %1$s AND wallet_id = ANY (%2$s)'),
             ('order_events',               'SELECT, INSERT',                 'agent_id = %1$s', NULL),

@@ -1,0 +1,576 @@
+/*
+ * indicators.c
+ *	  Technical indicator kernels: plain C over double arrays, one pass, no
+ *	  allocation.  Contract and conventions are in indicators.h.
+ *
+ * Loops are written so that the common case (no resync due) is a straight
+ * add/subtract per bar; resyncs are done in a separate outer loop rather
+ * than with a modulo test in the inner one.
+ */
+#include <math.h>
+#include <stddef.h>
+
+#include "indicators.h"
+
+#define TC_ADF_MAXK 12			/* regressors in the ADF regression: c, gamma, lags */
+
+/* exact (well, naive-summation) sum of x[0..len-1] */
+static inline double
+window_sum(const double *x, int len)
+{
+	double		s = 0.0;
+
+	for (int j = 0; j < len; j++)
+		s += x[j];
+	return s;
+}
+
+void
+tc_sma(const double *x, int n, int period, double *out)
+{
+	const int	lb = period - 1;
+	const double inv = 1.0 / period;
+	int			i;
+
+	if (n <= lb)
+		return;
+
+	/*
+	 * Position i's window is x[i-period+1 .. i].  Each block of TC_RESYNC
+	 * positions starts from an exact sum and then slides.
+	 */
+	for (i = lb; i < n;)
+	{
+		int			end = i + TC_RESYNC < n ? i + TC_RESYNC : n;
+		double		s = window_sum(x + i - lb, period);
+
+		out[i - lb] = s * inv;
+		for (i++; i < end; i++)
+		{
+			s += x[i] - x[i - period];
+			out[i - lb] = s * inv;
+		}
+	}
+}
+
+void
+tc_ema(const double *x, int n, int period, double *out)
+{
+	const int	lb = period - 1;
+	const double alpha = 2.0 / (period + 1.0);
+	const double beta = 1.0 - alpha;
+	double		e;
+
+	if (n <= lb)
+		return;
+	e = window_sum(x, period) / period;
+	out[0] = e;
+
+	/*
+	 * beta * e + alpha * x rather than e + alpha * (x - e): the product
+	 * alpha * x is off the loop-carried dependency, which halves the
+	 * latency of the recursion that bounds this loop.
+	 */
+	for (int i = period; i < n; i++)
+	{
+		e = beta * e + alpha * x[i];
+		out[i - lb] = e;
+	}
+}
+
+void
+tc_wma(const double *x, int n, int period, double *out)
+{
+	const int	lb = period - 1;
+	const double denom = (double) period * (period + 1.0) / 2.0;
+	int			i;
+
+	if (n <= lb)
+		return;
+
+	/*
+	 * Weights 1..period, the newest bar weighing period.  Sliding by one bar:
+	 * every weight drops by one (subtract the plain window sum) and the new
+	 * bar enters with weight period.
+	 */
+	for (i = lb; i < n;)
+	{
+		int			end = i + TC_RESYNC < n ? i + TC_RESYNC : n;
+		const double *w = x + i - lb;
+		double		s = 0.0,
+					ws = 0.0;
+
+		for (int j = 0; j < period; j++)
+		{
+			s += w[j];
+			ws += (j + 1.0) * w[j];
+		}
+		out[i - lb] = ws / denom;
+		for (i++; i < end; i++)
+		{
+			ws += period * x[i] - s;
+			s += x[i] - x[i - period];
+			out[i - lb] = ws / denom;
+		}
+	}
+}
+
+/* RSI from Wilder-smoothed average gain g and loss l; 50 when the market is flat */
+static inline double
+rsi_value(double g, double l)
+{
+	double		t = g + l;
+
+	return t > 0.0 ? 100.0 * (g / t) : 50.0;
+}
+
+void
+tc_rsi(const double *x, int n, int period, double *out)
+{
+	const int	lb = period;
+	double		g = 0.0,
+				l = 0.0;
+
+	if (n <= lb)
+		return;
+	for (int i = 1; i <= period; i++)
+	{
+		double		d = x[i] - x[i - 1];
+
+		if (d > 0)
+			g += d;
+		else
+			l -= d;
+	}
+	g /= period;
+	l /= period;
+	out[0] = rsi_value(g, l);
+	{
+		/* Wilder: avg = (avg * (p - 1) + v) / p, with the division hoisted out */
+		const double keep = (period - 1.0) / period,
+					take = 1.0 / period;
+
+		for (int i = period + 1; i < n; i++)
+		{
+			double		d = x[i] - x[i - 1];
+			double		up = d > 0 ? d : 0.0;
+			double		dn = d < 0 ? -d : 0.0;
+
+			g = g * keep + up * take;
+			l = l * keep + dn * take;
+			out[i - lb] = rsi_value(g, l);
+		}
+	}
+}
+
+void
+tc_rolling_moments(const double *x, int n, int period,
+				   double *mean, double *sd, double *z)
+{
+	const int	lb = period - 1;
+	const double inv = 1.0 / period;
+	int			i;
+
+	if (n <= lb)
+		return;
+
+	/*
+	 * Sums of (x - k) and (x - k)^2 with k the first value of the block:
+	 * shifting by a value near the data keeps s2 - s1^2/p free of the
+	 * cancellation that plain sums of squares suffer at price levels.
+	 */
+	for (i = lb; i < n;)
+	{
+		int			end = i + TC_RESYNC < n ? i + TC_RESYNC : n;
+		const double *w = x + i - lb;
+		const double k = w[0];
+		double		s1 = 0.0,
+					s2 = 0.0;
+
+		for (int j = 0; j < period; j++)
+		{
+			double		d = w[j] - k;
+
+			s1 += d;
+			s2 += d * d;
+		}
+		for (;;)
+		{
+			double		m = s1 * inv;
+			double		var = s2 * inv - m * m;
+			double		s = var > 0.0 ? sqrt(var) : 0.0;
+			int			o = i - lb;
+
+			if (mean)
+				mean[o] = k + m;
+			if (sd)
+				sd[o] = s;
+			if (z)
+				z[o] = s > 0.0 ? (x[i] - (k + m)) / s : NAN;
+			if (++i >= end)
+				break;
+			{
+				double		a = x[i] - k,
+							b = x[i - period] - k;
+
+				s1 += a - b;
+				s2 += a * a - b * b;
+			}
+		}
+	}
+}
+
+void
+tc_bollinger(const double *x, int n, int period, double k,
+			 double *middle, double *upper, double *lower,
+			 double *percent_b, double *bandwidth)
+{
+	const int	lb = period - 1;
+
+	if (n <= lb)
+		return;
+	/* middle and upper first receive mean and sd, then are rewritten in place */
+	tc_rolling_moments(x, n, period, middle, upper, NULL);
+	for (int i = lb; i < n; i++)
+	{
+		int			o = i - lb;
+		double		m = middle[o];
+		double		w = k * upper[o];
+		double		up = m + w,
+					lo = m - w;
+
+		upper[o] = up;
+		lower[o] = lo;
+		percent_b[o] = up > lo ? (x[i] - lo) / (up - lo) : NAN;
+		bandwidth[o] = m != 0.0 ? (up - lo) / m : NAN;
+	}
+}
+
+void
+tc_macd(const double *x, int n, int fast, int slow, int signal_period,
+		double *line, double *signal, double *histogram)
+{
+	const int	lb = slow - 1;
+	const double af = 2.0 / (fast + 1.0),
+				as = 2.0 / (slow + 1.0),
+				asig = 2.0 / (signal_period + 1.0),
+				bf = 1.0 - af,
+				bs = 1.0 - as,
+				bsig = 1.0 - asig;
+	double		ef,
+				es,
+				sig = 0.0;
+	int			i;
+
+	if (n <= lb)
+		return;
+	/* fast EMA up to position slow-1, slow EMA seeded at slow-1 */
+	ef = window_sum(x, fast) / fast;
+	for (i = fast; i < slow; i++)
+		ef = bf * ef + af * x[i];
+	es = window_sum(x, slow) / slow;
+
+	for (i = lb; i < n; i++)
+	{
+		int			o = i - lb;
+		double		v;
+
+		if (i > lb)
+		{
+			ef = bf * ef + af * x[i];
+			es = bs * es + as * x[i];
+		}
+		v = ef - es;
+		line[o] = v;
+		if (o < signal_period - 1)
+		{
+			sig += v;
+			signal[o] = NAN;
+			histogram[o] = NAN;
+			continue;
+		}
+		if (o == signal_period - 1)
+			sig = (sig + v) / signal_period;
+		else
+			sig = bsig * sig + asig * v;
+		signal[o] = sig;
+		histogram[o] = v - sig;
+	}
+}
+
+static inline double
+true_range(double h, double l, double prev_close)
+{
+	double		tr = h - l,
+				a = fabs(h - prev_close),
+				b = fabs(l - prev_close);
+
+	if (a > tr)
+		tr = a;
+	if (b > tr)
+		tr = b;
+	return tr;
+}
+
+void
+tc_atr(const double *high, const double *low, const double *close,
+	   int n, int period, double *out)
+{
+	const int	lb = period;
+	double		a = 0.0;
+
+	if (n <= lb)
+		return;
+	for (int i = 1; i <= period; i++)
+		a += true_range(high[i], low[i], close[i - 1]);
+	a /= period;
+	out[0] = a;
+	{
+		const double keep = (period - 1.0) / period,
+					take = 1.0 / period;
+
+		for (int i = period + 1; i < n; i++)
+		{
+			a = a * keep + true_range(high[i], low[i], close[i - 1]) * take;
+			out[i - lb] = a;
+		}
+	}
+}
+
+void
+tc_obv(const double *close, const double *volume, int n, double *out)
+{
+	double		v;
+
+	if (n <= 0)
+		return;
+	v = volume[0];
+	out[0] = v;
+	for (int i = 1; i < n; i++)
+	{
+		if (close[i] > close[i - 1])
+			v += volume[i];
+		else if (close[i] < close[i - 1])
+			v -= volume[i];
+		out[i] = v;
+	}
+}
+
+void
+tc_vwap(const double *price, const double *volume, int n, double *out)
+{
+	double		pv = 0.0,
+				vol = 0.0;
+
+	for (int i = 0; i < n; i++)
+	{
+		pv += price[i] * volume[i];
+		vol += volume[i];
+		out[i] = vol != 0.0 ? pv / vol : NAN;
+	}
+}
+
+void
+tc_vwap_rolling(const double *price, const double *volume, int n,
+				int period, double *out)
+{
+	const int	lb = period - 1;
+	int			i;
+
+	if (n <= lb)
+		return;
+	for (i = lb; i < n;)
+	{
+		int			end = i + TC_RESYNC < n ? i + TC_RESYNC : n;
+		double		pv = 0.0,
+					vol = 0.0;
+
+		for (int j = i - lb; j <= i; j++)
+		{
+			pv += price[j] * volume[j];
+			vol += volume[j];
+		}
+		for (;;)
+		{
+			out[i - lb] = vol != 0.0 ? pv / vol : NAN;
+			if (++i >= end)
+				break;
+			pv += price[i] * volume[i] - price[i - period] * volume[i - period];
+			vol += volume[i] - volume[i - period];
+		}
+	}
+}
+
+double
+tc_log_return_sigma(const double *p, int n, int m)
+{
+	double		s1 = 0.0,
+				s2 = 0.0;
+
+	if (m < 1 || n < m + 1)
+		return NAN;
+	for (int t = n - m; t < n; t++)
+	{
+		double		r;
+
+		if (!(p[t] > 0.0 && p[t - 1] > 0.0))
+			return NAN;
+		r = log(p[t] / p[t - 1]);
+		s1 += r;
+		s2 += r * r;
+	}
+	s1 /= m;
+	s2 = s2 / m - s1 * s1;
+	return s2 > 0.0 ? sqrt(s2) : 0.0;
+}
+
+bool
+tc_ols(const double *x, const double *y, int n, double *alpha, double *beta)
+{
+	double		mx = 0.0,
+				my = 0.0,
+				sxx = 0.0,
+				sxy = 0.0;
+
+	if (n < 2)
+		return false;
+	for (int i = 0; i < n; i++)
+	{
+		mx += x[i];
+		my += y[i];
+	}
+	mx /= n;
+	my /= n;
+	for (int i = 0; i < n; i++)
+	{
+		double		dx = x[i] - mx;
+
+		sxx += dx * dx;
+		sxy += dx * (y[i] - my);
+	}
+	if (!(sxx > 0.0))
+		return false;
+	*beta = sxy / sxx;
+	*alpha = my - *beta * mx;
+	return true;
+}
+
+/*
+ * Solves the symmetric positive definite system a * b = r (k x k, row-major)
+ * by Cholesky, in place, and returns the diagonal element (A^-1)[idx][idx]
+ * needed for the coefficient's standard error.  false when singular.
+ */
+static bool
+spd_solve(double *a, double *r, int k, int idx, double *inv_diag)
+{
+	double		e[TC_ADF_MAXK];
+
+	for (int j = 0; j < k; j++)
+	{
+		double		d = a[j * k + j];
+
+		for (int p = 0; p < j; p++)
+			d -= a[j * k + p] * a[j * k + p];
+		if (!(d > 1e-12 * (fabs(a[j * k + j]) + 1e-300)))
+			return false;
+		d = sqrt(d);
+		a[j * k + j] = d;
+		for (int i = j + 1; i < k; i++)
+		{
+			double		s = a[i * k + j];
+
+			for (int p = 0; p < j; p++)
+				s -= a[i * k + p] * a[j * k + p];
+			a[i * k + j] = s / d;
+		}
+	}
+	/* forward then backward substitution for the coefficients */
+	for (int i = 0; i < k; i++)
+	{
+		double		s = r[i];
+
+		for (int p = 0; p < i; p++)
+			s -= a[i * k + p] * r[p];
+		r[i] = s / a[i * k + i];
+	}
+	for (int i = k - 1; i >= 0; i--)
+	{
+		double		s = r[i];
+
+		for (int p = i + 1; p < k; p++)
+			s -= a[p * k + i] * r[p];
+		r[i] = s / a[i * k + i];
+	}
+	/* (A^-1)[idx][idx] = |L^-1 e_idx|^2 */
+	for (int i = 0; i < k; i++)
+	{
+		double		s = (i == idx) ? 1.0 : 0.0;
+
+		for (int p = 0; p < i; p++)
+			s -= a[i * k + p] * e[p];
+		e[i] = (i < idx) ? 0.0 : s / a[i * k + i];
+	}
+	*inv_diag = 0.0;
+	for (int i = idx; i < k; i++)
+		*inv_diag += e[i] * e[i];
+	return true;
+}
+
+double
+tc_adf_tstat(const double *s, int n, int lags)
+{
+	int			k = 2 + lags;
+	int			first = lags + 1;	/* first t with all regressors available */
+	int			m = n - first;		/* observations */
+	double		xtx[TC_ADF_MAXK * TC_ADF_MAXK] = {0};
+	double		xty[TC_ADF_MAXK] = {0};
+	double		coef[TC_ADF_MAXK];
+	double		row[TC_ADF_MAXK];
+	double		inv_diag,
+				ssr = 0.0;
+
+	if (lags < 0 || k > TC_ADF_MAXK || m <= k + 1)
+		return NAN;
+
+	/* regressors: 1, s_{t-1}, d(s_{t-1}) .. d(s_{t-lags}); target d(s_t) */
+	for (int t = first; t < n; t++)
+	{
+		double		y = s[t] - s[t - 1];
+
+		row[0] = 1.0;
+		row[1] = s[t - 1];
+		for (int j = 1; j <= lags; j++)
+			row[1 + j] = s[t - j] - s[t - j - 1];
+		for (int a = 0; a < k; a++)
+		{
+			xty[a] += row[a] * y;
+			for (int b = 0; b <= a; b++)
+				xtx[a * k + b] += row[a] * row[b];
+		}
+	}
+	for (int a = 0; a < k; a++)
+		for (int b = a + 1; b < k; b++)
+			xtx[a * k + b] = xtx[b * k + a];
+	for (int a = 0; a < k; a++)
+		coef[a] = xty[a];
+	if (!spd_solve(xtx, coef, k, 1, &inv_diag))
+		return NAN;
+
+	for (int t = first; t < n; t++)
+	{
+		double		fit = coef[0] + coef[1] * s[t - 1];
+
+		for (int j = 1; j <= lags; j++)
+			fit += coef[1 + j] * (s[t - j] - s[t - j - 1]);
+		fit -= s[t] - s[t - 1];
+		ssr += fit * fit;
+	}
+	{
+		double		sigma2 = ssr / (m - k);
+		double		se = sqrt(sigma2 * inv_diag);
+
+		if (!(se > 0.0))
+			return NAN;
+		return coef[1] / se;
+	}
+}

@@ -1,0 +1,96 @@
+-- Indicators: errors carry SQLSTATEs, documented shapes, and a randomized bad-input run.
+BEGIN;
+SELECT plan(16);
+
+SELECT throws_ok($$SELECT tradecore.sma('{1,2,3}', 0)$$, '22023', NULL, 'period 0 is refused with 22023');
+SELECT throws_ok($$SELECT tradecore.rsi('{1,2,3}', -1)$$, '22023', NULL, 'negative period is refused with 22023');
+SELECT throws_ok($$SELECT tradecore.macd('{1,2,3}', 5, 5, 3)$$, '22023', NULL, 'macd needs fast < slow');
+SELECT throws_ok($$SELECT tradecore.bollinger('{1,2,3}', 2, -1)$$, '22023', NULL, 'negative band multiplier is refused');
+SELECT throws_ok($$SELECT tradecore.atr('{1,2}', '{1,2}', '{1}', 1)$$, '2202E', NULL,
+                 'arrays of different lengths are refused with 2202E');
+SELECT throws_ok($$SELECT tradecore.vwap('{1,2}', '{1,2,3}')$$, '2202E', NULL, 'vwap checks lengths');
+SELECT throws_ok($$SELECT tradecore.ema('{{1,2},{3,4}}', 1)$$, '2202E', NULL, 'multi-dimensional arrays are refused');
+SELECT is(tradecore.sma('{}'::float8[], 5), '{}'::float8[], 'empty input gives an empty array');
+SELECT is(tradecore.ema('{1,2,3}', 2147483647), '{NULL,NULL,NULL}'::float8[], 'a huge period gives all NULL');
+SELECT is(tradecore.sma(ARRAY[1,2,3]::numeric[], 2), '{NULL,1.5,2.5}'::float8[], 'numeric[] is accepted');
+SELECT is(array_lower(tradecore.wma('[5:7]={1,2,3}', 2), 1), 5, 'the lower bound is kept');
+
+-- Randomized bad input: every function, random lengths, NULL/NaN/Infinity elements,
+-- huge and tiny values, random (also non-positive) periods, now and then mismatched
+-- lengths or two dimensions.  Only the documented errors may occur; every result has
+-- the input's length; RSI stays within 0..100 and stddev is never negative.
+CREATE FUNCTION pg_temp.rand_series(n int) RETURNS float8[] LANGUAGE plpgsql AS $$
+DECLARE a float8[] := '{}'; x float8 := 100; r float8;
+BEGIN
+  FOR i IN 1..n LOOP
+    r := random();
+    x := x * (1 + (random() - 0.5) * 0.1);
+    a := a || CASE WHEN r < 0.05 THEN NULL WHEN r < 0.08 THEN 'NaN'::float8
+                   WHEN r < 0.09 THEN 'Infinity'::float8 WHEN r < 0.10 THEN '-Infinity'::float8
+                   WHEN r < 0.11 THEN 1e300 WHEN r < 0.12 THEN -1e-300 WHEN r < 0.14 THEN 0
+                   ELSE x END;
+  END LOOP;
+  RETURN a;
+END $$;
+
+CREATE FUNCTION pg_temp.fuzz(iterations int) RETURNS TABLE (calls int, documented_errors int, problems text[])
+LANGUAGE plpgsql AS $$
+DECLARE
+  n int; p int; a float8[]; b float8[]; c float8[]; r float8[]; calls int := 0; errs int := 0;
+  problems text[] := '{}'; fn text; want int;
+  fns text[] := ARRAY['sma','ema','wma','rsi','rolling_stddev','zscore','bollinger','macd',
+                      'atr','obv','vwap','vwap_rolling'];
+BEGIN
+  PERFORM setseed(0.5);
+  FOR it IN 1..iterations LOOP
+    n := (random() * 70)::int;
+    p := CASE WHEN random() < 0.1 THEN (random() * 4)::int - 3
+              WHEN random() < 0.03 THEN 2147483647 ELSE 1 + (random() * 40)::int END;
+    a := pg_temp.rand_series(n);
+    b := pg_temp.rand_series(CASE WHEN random() < 0.05 THEN n + 1 ELSE n END);
+    c := pg_temp.rand_series(n);
+    IF random() < 0.02 AND n >= 2 THEN a := ARRAY[a[1:1], a[2:2]]; END IF;
+    want := coalesce(cardinality(a), 0);
+    FOREACH fn IN ARRAY fns LOOP
+      calls := calls + 1;
+      BEGIN
+        r := CASE fn
+          WHEN 'sma' THEN tradecore.sma(a, p)
+          WHEN 'ema' THEN tradecore.ema(a, p)
+          WHEN 'wma' THEN tradecore.wma(a, p)
+          WHEN 'rsi' THEN tradecore.rsi(a, p)
+          WHEN 'rolling_stddev' THEN tradecore.rolling_stddev(a, p)
+          WHEN 'zscore' THEN tradecore.zscore(a, p)
+          WHEN 'bollinger' THEN (tradecore.bollinger(a, p, random() * 3)).percent_b
+          WHEN 'macd' THEN (tradecore.macd(a, p, least(p, 1000) + 1 + (random() * 10)::int, 1 + (random() * 9)::int)).histogram
+          WHEN 'atr' THEN tradecore.atr(a, b, c, p)
+          WHEN 'obv' THEN tradecore.obv(a, b)
+          WHEN 'vwap' THEN tradecore.vwap(a, b)
+          WHEN 'vwap_rolling' THEN tradecore.vwap(a, b, p) END;
+        IF coalesce(cardinality(r), 0) <> want THEN
+          problems := problems || format('%s(n=%s,p=%s): length %s', fn, n, p, cardinality(r));
+        END IF;
+        IF fn = 'rsi' AND EXISTS (SELECT 1 FROM unnest(r) v WHERE v < 0 OR v > 100 OR v = 'NaN') THEN
+          problems := problems || format('rsi(n=%s,p=%s) out of 0..100: %s', n, p, r);
+        END IF;
+        IF fn = 'rolling_stddev' AND EXISTS (SELECT 1 FROM unnest(r) v WHERE v < 0 OR v = 'NaN') THEN
+          problems := problems || format('stddev(n=%s,p=%s) negative or NaN: %s', n, p, r);
+        END IF;
+      EXCEPTION
+        WHEN invalid_parameter_value OR array_subscript_error THEN errs := errs + 1;
+        WHEN OTHERS THEN problems := problems || format('%s(n=%s,p=%s): %s %s', fn, n, p, SQLSTATE, SQLERRM);
+      END;
+    END LOOP;
+  END LOOP;
+  RETURN QUERY SELECT calls, errs, problems;
+END $$;
+
+CREATE TEMP TABLE fuzz AS SELECT * FROM pg_temp.fuzz(400);
+SELECT is((SELECT calls FROM fuzz), 4800, 'randomized run made 4800 calls');
+SELECT cmp_ok((SELECT documented_errors FROM fuzz), '>', 0, 'some random inputs hit the documented errors');
+SELECT cmp_ok((SELECT documented_errors FROM fuzz), '<', 2400, 'most random inputs are computed');
+SELECT is((SELECT problems FROM fuzz), '{}'::text[], 'no unexpected error, wrong length or out-of-range value');
+SELECT is((SELECT tradecore.version()), tradecore.version(), 'the backend survived the randomized run');
+
+SELECT * FROM finish();
+ROLLBACK;
