@@ -135,6 +135,7 @@ static Request *flying_head;	/* in flight, owned by us, handles in multi */
 static int	ndone;
 static bool have_emit;
 static pg_prng_state rng;
+static pid_t supervisor_pid;	/* the polling worker ends when it is gone */
 
 /* ---- libcurl plumbing ---- */
 
@@ -826,7 +827,7 @@ poller_supervise(void)
 	snprintf(w.bgw_function_name, BGW_MAXLEN, "tradecore_poller_main");
 	snprintf(w.bgw_name, BGW_MAXLEN, "tradecore poller");
 	snprintf(w.bgw_type, BGW_MAXLEN, "tradecore poller");
-	w.bgw_main_arg = Int32GetDatum(1);
+	w.bgw_main_arg = Int32GetDatum(MyProcPid);	/* non-zero: the polling worker */
 	w.bgw_notify_pid = MyProcPid;
 	if (!RegisterDynamicBackgroundWorker(&w, &handle))
 		ereport(ERROR,
@@ -849,6 +850,7 @@ tradecore_poller_main(Datum main_arg)
 	tc_worker_setup_signals();
 	if (DatumGetInt32(main_arg) == 0)
 		poller_supervise();		/* never returns */
+	supervisor_pid = (pid_t) DatumGetInt32(main_arg);
 	BackgroundWorkerInitializeConnection(tc_database_name, NULL, 0);
 	pgstat_report_appname("tradecore poller");
 
@@ -899,6 +901,15 @@ tradecore_poller_main(Datum main_arg)
 			if (!PostmasterIsAlive())
 				proc_exit(1);
 		}
+		/*
+		 * A supervisor terminated on its own is restarted and starts a new
+		 * polling worker: this one must not poll alongside it.
+		 */
+		if (kill(supervisor_pid, 0) != 0 && errno == ESRCH)
+		{
+			ereport(LOG, (errmsg("tradecore poller: supervisor is gone, stopping")));
+			proc_exit(0);
+		}
 		now = GetCurrentTimestamp();
 		if (ndone >= FLUSH_AT_RESULTS || (ndone > 0 && (inflight == 0 || now - last_flush > FLUSH_EVERY_MS * 1000)))
 		{
@@ -907,7 +918,7 @@ tradecore_poller_main(Datum main_arg)
 		}
 		if (inflight == 0)
 		{
-			long		timeout = (tc_poller_enabled && ntargets > 0) ? ms_until_next_due(GetCurrentTimestamp()) : 10000;
+			long		timeout = (tc_poller_enabled && ntargets > 0) ? ms_until_next_due(GetCurrentTimestamp()) : 1000;
 
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 							 timeout, PG_WAIT_EXTENSION);

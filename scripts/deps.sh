@@ -10,10 +10,12 @@ PKGS=(
   libcurl4-openssl-dev libssl-dev libpq-dev curl
   python3 python3-numpy
   util-linux procps
+  nodejs npm
 )
 # Browser tests: Debian's Chromium (npm packages never download their own browser here).
+# The main job (scripts/run.sh) needs node and npm to build the dashboard, not the browser.
 if [ "${TRADECORE_WITH_BROWSER:-1}" = 1 ]; then
-  PKGS+=(chromium nodejs npm)
+  PKGS+=(chromium)
 fi
 
 missing=()
