@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -606,6 +607,7 @@ typedef struct ConnectState
 	int			backlog;
 	/* results */
 	BridgeTokenResult tr;
+	int64		token_expires;
 	Oid			role;
 	char		rolename[NAMEDATALEN];
 	int64		start;
@@ -708,7 +710,7 @@ connect_fn(void *arg)
 		cs->resume = parse_int64_or(cs->b_last_id, -1);
 		cs->backlog = (int) Min(parse_int64_or(cs->b_backlog, 0), BRIDGE_MAX_BACKFILL);
 	}
-	cs->tr = bridge_token_verify(cs->token, &cs->role, cs->rolename);
+	cs->tr = bridge_token_verify(cs->token, &cs->role, cs->rolename, &cs->token_expires);
 	if (cs->tr != TOKEN_OK)
 		return;
 	if (hwm < 0)
@@ -744,6 +746,7 @@ client_start_stream(BridgeClient *c, ConnectState *cs)
 	char	   *snap;
 
 	c->authenticated = true;
+	c->token_expires = cs->token_expires;
 	c->role = cs->role;
 	strlcpy(c->rolename, cs->rolename, sizeof(c->rolename));
 	c->last_id = cs->start;
@@ -1273,6 +1276,24 @@ check_timeouts(void)
 		if (c->sock < 0)
 			continue;
 		idle_ms = (long) ((now - c->last_recv) / 1000);
+		if (c->authenticated && (c->state == BC_WS || c->state == BC_SSE))
+		{
+			int64		left_ms = c->token_expires * 1000 - bridge_now_ms();
+
+			if (left_ms <= 0)
+			{
+				/* a token is checked at connect; its expiry also ends the stream */
+				if (c->state == BC_WS)
+					ws_close(c, WS_CLOSE_POLICY, "token expired");
+				else
+				{
+					sse_send(c, 0, bridge_agui_run_error("token expired", "tradecore.token_expired"));
+					client_begin_close(c);
+				}
+				continue;
+			}
+			next = Min(next, (long) Min(left_ms, (int64) LONG_MAX));
+		}
 		switch (c->state)
 		{
 			case BC_HTTP:

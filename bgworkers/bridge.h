@@ -79,6 +79,7 @@ typedef struct BridgeClient
 	Oid			role;
 	char		rolename[NAMEDATALEN];
 	int64		last_id;		/* highest outbox id delivered (or skipped) */
+	int64		token_expires;	/* unix seconds; the stream is closed then */
 	int			ntopics;		/* 0 = every topic */
 	char		topics[BRIDGE_MAX_TOPICS][64];
 
@@ -236,7 +237,8 @@ typedef enum
 	TOKEN_NO_KEY
 } BridgeTokenResult;
 
-extern BridgeTokenResult bridge_token_verify(const char *token, Oid *role, char *rolename);
+extern BridgeTokenResult bridge_token_verify(const char *token, Oid *role, char *rolename,
+											 int64 *expires_unix);
 extern const char *bridge_token_result_text(BridgeTokenResult r);
 
 #endif							/* TRADECORE_BRIDGE_H */

@@ -42,7 +42,7 @@ bridge_token_result_text(BridgeTokenResult r)
 }
 
 BridgeTokenResult
-bridge_token_verify(const char *token, Oid *role, char *rolename)
+bridge_token_verify(const char *token, Oid *role, char *rolename, int64 *expires_unix)
 {
 	unsigned char key[TC_TOKEN_KEY_LEN];
 	int64		exp;
@@ -62,6 +62,7 @@ bridge_token_verify(const char *token, Oid *role, char *rolename)
 	if (c == TC_TOKEN_BAD_SIGNATURE)
 		return TOKEN_BAD_SIGNATURE;
 	now_unix = bridge_now_ms() / 1000;
+	*expires_unix = exp;
 	if (exp <= now_unix)
 		return TOKEN_EXPIRED;
 	tup = SearchSysCache1(AUTHNAME, CStringGetDatum(rolename));

@@ -12,16 +12,30 @@ import { BRIDGE, token, psql } from './lib.mjs';
 
 const artifacts = path.resolve(process.env.TRADECORE_ROOT || '.', 'test/artifacts');
 
-// an order "placed by SQL": a real INSERT into tradecore.orders once the schema has landed
-// (its trigger emits order.new); until then the contract's emit() call the trading code makes
-function placeOrder(clientId) {
-  const hasOrders = psql("SELECT to_regclass('tradecore.orders') IS NOT NULL") === 't';
-  if (hasOrders && process.env.TRADECORE_BROWSER_REAL_ORDERS === '1') {
-    return psql(`INSERT INTO tradecore.orders (client_order_id, side, type, time_in_force, qty, price, status)
-                 VALUES ('${clientId}', 'buy', 'limit', 'gtc', 0.25, 101.5, 'new') RETURNING id`);
+// an order placed by SQL: through the order router, tradecore.place_order() (a resting limit
+// sell on the paper exchange, which emits order.new), once the exchanges work has landed;
+// before that, the order.new event the router emits, through tradecore.emit()
+const haveRouter = () =>
+  psql("SELECT to_regprocedure('tradecore.place_order(bigint,text,text,numeric,numeric,text,text,text,text,bigint)') IS NOT NULL") === 't';
+
+function orderSetup() {
+  if (haveRouter()) {
+    psql(`INSERT INTO tradecore.instruments (exchange_id, symbol, venue_symbol, base_asset, quote_asset, tick_size, lot_size)
+          SELECT id, 'BRW/USD', 'BRW/USD', 'BRW', 'USD', 0.01, 0.001 FROM tradecore.exchanges WHERE code = 'paper'
+          ON CONFLICT DO NOTHING`);
+    psql(`INSERT INTO tradecore.wallets (name, kind) VALUES ('browser master', 'master') ON CONFLICT (name) DO NOTHING`);
   }
-  return psql(`SELECT tradecore.emit('order.new', jsonb_build_object('order_id', '${clientId}', 'client_order_id', '${clientId}',
-               'side', 'buy', 'type', 'limit', 'qty', '0.25', 'price', '101.5', 'status', 'new'))`);
+}
+
+function placeOrder(clientId, real) {
+  if (real) {
+    const id = psql(`SELECT tradecore.place_order((SELECT id FROM tradecore.wallets WHERE name = 'browser master'),
+                     'BRW/USD', 'sell', 0.25, 101.5, client_order_id => '${clientId}')`);
+    return { key: id, real: true };
+  }
+  psql(`SELECT tradecore.emit('order.new', jsonb_build_object('order_id', '${clientId}', 'client_order_id', '${clientId}',
+        'side', 'buy', 'type', 'limit', 'qty', '0.25', 'price', '101.5', 'status', 'new'))`);
+  return { key: clientId, real: false };
 }
 
 test('dashboard shows an order placed by SQL within a second', { timeout: 60000 }, async () => {
@@ -55,15 +69,17 @@ test('dashboard shows an order placed by SQL within a second', { timeout: 60000 
     assert.match(await page.textContent('[data-testid=panel-goals]'), /No goal events yet/);
 
     const clientId = `browser-${Date.now()}`;
+    orderSetup();
+    const real = haveRouter();
     const t0 = Date.now();
-    placeOrder(clientId);
-    await page.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${clientId}"]`, { timeout: 1000 });
+    const order = placeOrder(clientId, real);
+    await page.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${order.key}"]`, { timeout: 1000 });
     const elapsed = Date.now() - t0;
-    console.log(`# order visible in the browser ${elapsed} ms after the SQL call returned`);
+    console.log(`# order (${order.real ? 'tradecore.place_order' : 'emit order.new'}) visible in the browser ${elapsed} ms after the SQL call`);
     assert.ok(elapsed < 1000);
-    const row = await page.textContent(`tr[data-order-id="${clientId}"]`);
-    assert.match(row, /buy/);
-    assert.match(row, /0\.25/);
+    const row = await page.textContent(`tr[data-order-id="${order.key}"]`);
+    assert.match(row, new RegExp(clientId));
+    assert.match(row, order.real ? /open/ : /0\.25/);
 
     if (haveWallets) {
       const wallets = await page.textContent('[data-testid=panel-wallets]');

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { rawUpgrade, frame, serverFrames, closeFrameOf, token, connect, waitFor, sleep, BRIDGE_PORT } from './lib.mjs';
+import { rawUpgrade, frame, serverFrames, closeFrameOf, token, connect, psql, waitFor, sleep, BRIDGE_PORT } from './lib.mjs';
 
 let tok;
 const q = () => `?token=${encodeURIComponent(tok)}`;
@@ -148,4 +148,29 @@ test('HTTP: wrong WebSocket version 426, bad key 400, traversal 404, huge header
   assert.match(await http('DELETE / HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 405 /);
   assert.match(await http('GET / HTTP/2.0\r\n\r\n'), /^HTTP\/1\.1 505 /);
   assert.match(await http('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 200 .*"status":"ok"/s);
+});
+
+test('rotating the key revokes every token at once; a new token works', async () => {
+  const old = token('tradecore_viewer');
+  const before = connect({ token: old });
+  await before.ready;
+  psql('SELECT tradecore.rotate_dashboard_key()');
+  const after = connect({ token: old });
+  const closed = await after.closedP;
+  assert.equal(closed.code, 1008);
+  assert.equal(closed.reason, 'invalid token signature');
+  const fresh = connect({ token: token('tradecore_viewer') });
+  await fresh.ready;
+  await waitFor(() => fresh.events.length > 0);
+  assert.equal(fresh.events[0].type, 'STATE_SNAPSHOT');
+  fresh.ws.close();
+  before.ws.close();
+});
+
+test('an open stream is closed with 1008 when its token expires', async () => {
+  const c = connect({ token: token('tradecore_viewer', '2 seconds') });
+  await c.ready;
+  const closed = await c.closedP;
+  assert.equal(closed.code, 1008);
+  assert.equal(closed.reason, 'token expired');
 });
