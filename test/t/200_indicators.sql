@@ -1,6 +1,6 @@
 -- Indicators: errors carry SQLSTATEs, documented shapes, and a randomized bad-input run.
 BEGIN;
-SELECT plan(16);
+SELECT plan(19);
 
 SELECT throws_ok($$SELECT tradecore.sma('{1,2,3}', 0)$$, '22023', NULL, 'period 0 is refused with 22023');
 SELECT throws_ok($$SELECT tradecore.rsi('{1,2,3}', -1)$$, '22023', NULL, 'negative period is refused with 22023');
@@ -14,6 +14,16 @@ SELECT is(tradecore.sma('{}'::float8[], 5), '{}'::float8[], 'empty input gives a
 SELECT is(tradecore.ema('{1,2,3}', 2147483647), '{NULL,NULL,NULL}'::float8[], 'a huge period gives all NULL');
 SELECT is(tradecore.sma(ARRAY[1,2,3]::numeric[], 2), '{NULL,1.5,2.5}'::float8[], 'numeric[] is accepted');
 SELECT is(array_lower(tradecore.wma('[5:7]={1,2,3}', 2), 1), 5, 'the lower bound is kept');
+
+-- aggregate forms give the array functions' values bit for bit
+CREATE TEMP TABLE walk AS
+SELECT i, 100 * exp(sum(0.01 * sin(i * i * 0.37)) OVER (ORDER BY i)) AS x FROM generate_series(1, 500) i;
+SELECT is((SELECT array_agg(e ORDER BY i) FROM (SELECT i, tradecore.ema_agg(x, 10) OVER (ORDER BY i) e FROM walk) q),
+          (SELECT tradecore.ema(array_agg(x ORDER BY i), 10) FROM walk), 'ema_agg over rows = ema over the array');
+SELECT is((SELECT array_agg(r ORDER BY i) FROM (SELECT i, tradecore.rsi_agg(x, 14) OVER (ORDER BY i) r FROM walk) q),
+          (SELECT tradecore.rsi(array_agg(x ORDER BY i), 14) FROM walk), 'rsi_agg over rows = rsi over the array');
+SELECT throws_ok($$SELECT tradecore.rsi_agg(x, -2) FROM unnest('{1,2}'::float8[]) x$$, '22023', NULL,
+                 'aggregates refuse a non-positive period');
 
 -- Randomized bad input: every function, random lengths, NULL/NaN/Infinity elements,
 -- huge and tiny values, random (also non-positive) periods, now and then mismatched
