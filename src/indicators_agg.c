@@ -92,7 +92,8 @@ tc_ema_agg_final(PG_FUNCTION_ARGS)
 {
 	TcEmaState *st = PG_ARGISNULL(0) ? NULL : (TcEmaState *) PG_GETARG_POINTER(0);
 
-	if (st == NULL || st->n < st->period)
+	/* NaN only after an overflow to infinity; the array form turns it into NULL too */
+	if (st == NULL || st->n < st->period || isnan(st->acc))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(st->acc);
 }
@@ -160,5 +161,7 @@ tc_rsi_agg_final(PG_FUNCTION_ARGS)
 	if (st == NULL || st->n <= st->period)
 		PG_RETURN_NULL();
 	t = st->gain + st->loss;
+	if (isnan(t) || isinf(t))	/* overflowed changes: as in the array form, no value */
+		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(t > 0.0 ? 100.0 * (st->gain / t) : 50.0);
 }
