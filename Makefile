@@ -20,13 +20,14 @@ EXTRA_CLEAN = $(INSTALL_SQL)
 
 PG_CONFIG  ?= $(shell command -v pg_config15 2>/dev/null || echo /usr/lib/postgresql/15/bin/pg_config)
 
-PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/bgworkers -DTRADECORE_VERSION=\"$(EXTVERSION)\"
+PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/bgworkers -I$(libpq_srcdir) -DTRADECORE_VERSION=\"$(EXTVERSION)\"
 # -Wextra on top of PGXS's flags.  PostgreSQL's own headers and the PG_FUNCTION_ARGS
 # convention trip -Wunused-parameter and -Wmissing-field-initializers, so those two
 # are the only ones turned back off.
 PG_CFLAGS   = -std=gnu99 -Wall -Wextra -Werror -Wno-unused-parameter \
               -Wno-missing-field-initializers
-SHLIB_LINK  = -lcurl -lssl -lcrypto -lm
+# -lpq: the bridge LISTENs through a libpq connection to its own server
+SHLIB_LINK  = -lcurl -lssl -lcrypto -lm -lpq
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

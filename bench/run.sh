@@ -7,6 +7,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 bash scripts/deps.sh
+bash scripts/reserve_ports.sh
 exec 9>/var/lock/tradecore-test.lock; flock 9
 bash scripts/build.sh
 trap 'bash scripts/cluster.sh stop bench >/dev/null 2>&1 || true' EXIT

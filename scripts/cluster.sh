@@ -82,8 +82,19 @@ ${TRADECORE_EXTRA_CONF:-}
 CONF
     echo "$port" >"$dir/port"
     chown "$PGUSER_OS" "$dir/port"
-    as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null \
-      || { echo "cluster: server did not start; log follows" >&2; tail -50 "$dir/server.log" >&2; exit 1; }
+    # A port free a moment ago can be taken before the postmaster binds it (another test's
+    # server, or a client's ephemeral port): move to the next port and retry a few times.
+    for attempt in 1 2 3 4 5; do
+      if as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null; then break; fi
+      if [ "$attempt" -lt 5 ] && grep -q "could not create any TCP/IP sockets" "$dir/server.log"; then
+        port=$((port + 1))
+        echo "cluster: port taken while starting, retrying on $port" >&2
+        sed -i "s/^port = .*/port = $port/" "$data/postgresql.conf"
+        echo "$port" >"$dir/port"
+        continue
+      fi
+      echo "cluster: server did not start; log follows" >&2; tail -50 "$dir/server.log" >&2; exit 1
+    done
     as_pg "$PG_BIN/psql" -h "$dir" -p "$port" -U postgres -d postgres -qAtX \
       -c "CREATE DATABASE tradecore" >/dev/null
     echo "cluster: $name up on port $port (socket dir $dir), log $dir/server.log"

@@ -7,13 +7,15 @@ PKGS=(
   build-essential pkg-config
   postgresql-15 postgresql-client-15 postgresql-server-dev-15
   postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
-  libcurl4-openssl-dev libssl-dev
+  libcurl4-openssl-dev libssl-dev libpq-dev curl
   python3 python3-numpy
   util-linux procps
+  nodejs npm
 )
 # Browser tests: Debian's Chromium (npm packages never download their own browser here).
+# The main job (scripts/run.sh) needs node and npm to build the dashboard, not the browser.
 if [ "${TRADECORE_WITH_BROWSER:-1}" = 1 ]; then
-  PKGS+=(chromium nodejs npm)
+  PKGS+=(chromium)
 fi
 
 missing=()

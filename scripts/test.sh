@@ -21,6 +21,7 @@ CLUSTER=${TRADECORE_TEST_CLUSTER:-test}
 PORT=${TRADECORE_TEST_PORT:-54340}
 
 bash scripts/deps.sh
+bash scripts/reserve_ports.sh
 
 # Several checkouts on one machine share the system install directory: serialise
 # install+test so one checkout's .so never replaces another's mid-run.

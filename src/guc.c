@@ -22,6 +22,70 @@ int			tc_bridge_port = 8787;
 char	   *tc_master_key_file = NULL;
 int			tc_paper_seed = 42;
 
+/* exchanges: venue base URLs and the poller */
+char	   *tc_binance_base_url = NULL;
+char	   *tc_coinbase_base_url = NULL;
+char	   *tc_kraken_base_url = NULL;
+int			tc_poller_max_concurrency = 8;
+int			tc_poller_timeout_ms = 5000;
+int			tc_poller_max_backoff_ms = 60000;
+int			tc_poller_candle_interval_ms = 60000;
+/* AG-UI bridge */
+char	   *tc_bridge_web_dir = NULL;
+int			tc_bridge_max_clients = 1024;
+int			tc_bridge_max_frame_kb = 64;
+int			tc_bridge_max_message_kb = 256;
+int			tc_bridge_client_queue_kb = 4096;
+int			tc_bridge_ping_interval_s = 20;
+int			tc_bridge_idle_timeout_s = 60;
+int			tc_bridge_poll_ms = 1000;
+int			tc_bridge_gap_timeout_ms = 2000;
+
+/* the bridge's reloadable parameters (bgworkers/bridge*.c, docs/bridge.md) */
+static void
+define_bridge_gucs(void)
+{
+	DefineCustomStringVariable("tradecore.bridge_web_dir",
+							   "Directory of the dashboard files the bridge serves (web/ with web/dist built).",
+							   "Empty: no dashboard, the WebSocket and AG-UI endpoints still work.",
+							   &tc_bridge_web_dir, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_max_clients",
+							"Most concurrent bridge connections; more are answered 503.",
+							NULL, &tc_bridge_max_clients, 1024, 1, 100000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_max_frame_kb",
+							"Largest WebSocket frame a client may send (larger: close 1009).",
+							NULL, &tc_bridge_max_frame_kb, 64, 1, 16384,
+							PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_max_message_kb",
+							"Largest reassembled WebSocket message a client may send (larger: close 1009).",
+							NULL, &tc_bridge_max_message_kb, 256, 1, 65536,
+							PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_client_queue_kb",
+							"Cap of each client's unsent bytes; a client that falls further behind is dropped.",
+							NULL, &tc_bridge_client_queue_kb, 4096, 16, 1048576,
+							PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_ping_interval_s",
+							"Seconds of client silence after which the bridge sends a WebSocket ping.",
+							NULL, &tc_bridge_ping_interval_s, 20, 1, 3600,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_idle_timeout_s",
+							"Seconds of client silence (no frame, no pong) after which the bridge closes with 1001.",
+							NULL, &tc_bridge_idle_timeout_s, 60, 2, 86400,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_poll_ms",
+							"Interval at which the bridge reads the outbox without a notification.",
+							"A safety net: NOTIFY normally wakes it at once.",
+							&tc_bridge_poll_ms, 1000, 10, 60000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.bridge_gap_timeout_ms",
+							"How long the bridge waits for a missing event id before moving on.",
+							"Ids can commit out of order; see docs/bridge.md.",
+							&tc_bridge_gap_timeout_ms, 2000, 50, 600000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+}
+
 void
 tradecore_define_gucs(void)
 {
@@ -69,6 +133,51 @@ tradecore_define_gucs(void)
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
+
+	/* ---- exchanges: venue base URLs and the poller ---- */
+	DefineCustomStringVariable("tradecore.binance_base_url",
+							   "Base URL of the Binance spot REST API.",
+							   "Tests point it at the local fake exchange.",
+							   &tc_binance_base_url,
+							   "https://api.binance.com",
+							   PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("tradecore.coinbase_base_url",
+							   "Base URL of the Coinbase Exchange REST API.",
+							   NULL,
+							   &tc_coinbase_base_url,
+							   "https://api.exchange.coinbase.com",
+							   PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("tradecore.kraken_base_url",
+							   "Base URL of the Kraken spot REST API.",
+							   NULL,
+							   &tc_kraken_base_url,
+							   "https://api.kraken.com",
+							   PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.poller_max_concurrency",
+							"Most HTTP requests the poller keeps in flight at once.",
+							NULL,
+							&tc_poller_max_concurrency,
+							8, 1, 64,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.poller_timeout_ms",
+							"Timeout of one poller HTTP request, connection included.",
+							NULL,
+							&tc_poller_timeout_ms,
+							5000, 100, 120000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.poller_max_backoff_ms",
+							"Longest pause of a failing venue (exponential backoff with jitter).",
+							NULL,
+							&tc_poller_max_backoff_ms,
+							60000, 100, 3600 * 1000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.poller_candle_interval_ms",
+							"Interval between two candle polls of one instrument.",
+							NULL,
+							&tc_poller_candle_interval_ms,
+							60000, 100, 3600 * 1000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	define_bridge_gucs();
 
 	/*
 	 * PGC_POSTMASTER parameters can only be defined while the postmaster loads

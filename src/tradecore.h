@@ -26,6 +26,25 @@ extern int	tc_bridge_port;
 extern char *tc_master_key_file;
 extern int	tc_paper_seed;
 
+/* exchanges: venue base URLs and the poller (issue 6) */
+extern char *tc_binance_base_url;
+extern char *tc_coinbase_base_url;
+extern char *tc_kraken_base_url;
+extern int	tc_poller_max_concurrency;
+extern int	tc_poller_timeout_ms;
+extern int	tc_poller_max_backoff_ms;
+extern int	tc_poller_candle_interval_ms;
+/* AG-UI bridge (bgworkers/bridge*.c); all reloadable with SIGHUP */
+extern char *tc_bridge_web_dir;
+extern int	tc_bridge_max_clients;
+extern int	tc_bridge_max_frame_kb;
+extern int	tc_bridge_max_message_kb;
+extern int	tc_bridge_client_queue_kb;
+extern int	tc_bridge_ping_interval_s;
+extern int	tc_bridge_idle_timeout_s;
+extern int	tc_bridge_poll_ms;
+extern int	tc_bridge_gap_timeout_ms;
+
 extern void tradecore_define_gucs(void);
 
 /* bgworkers/workers.c */

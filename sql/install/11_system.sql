@@ -245,6 +245,8 @@ DECLARE
     v_pending bigint;
     v_min bigint;
     v_try int := 0;
+    -- advisory locks are per database; only this database's emitters matter
+    v_db oid := (SELECT oid FROM pg_database WHERE datname = current_database());
 BEGIN
     -- read the sequence first: every transaction holding an id <= v_last announced itself before
     -- that id was allocated, so it is visible in pg_locks below unless it has already ended.
@@ -256,8 +258,9 @@ BEGIN
           FROM pg_locks a
           LEFT JOIN pg_locks f
                  ON f.pid = a.pid AND f.locktype = 'advisory' AND f.classid = 1952671746 AND f.objsubid = 2
+                AND f.database = v_db
          WHERE a.locktype = 'advisory' AND a.classid = 1952671745 AND a.objid = 0 AND a.objsubid = 2
-           AND a.granted AND a.pid <> pg_backend_pid();
+           AND a.database = v_db AND a.granted AND a.pid <> pg_backend_pid();
         -- an announced transaction between its two lock calls: wait a moment for its id
         EXIT WHEN v_pending = 0 OR v_try >= 50;
         v_try := v_try + 1;

@@ -25,7 +25,11 @@ REVOKE EXECUTE ON FUNCTION
     tradecore.lock_wallets(bigint[]),
     tradecore.authorize_debit(bigint),
     tradecore.transfer(bigint, bigint, text, numeric, text),
-    tradecore.allocate_funds(bigint, bigint[], text, numeric[], text)
+    tradecore.allocate_funds(bigint, bigint[], text, numeric[], text),
+    -- lookups for any role or agent id: used inside the SECURITY DEFINER functions only;
+    -- callers get their own identity from current_agent_id() / current_wallet_ids()
+    tradecore.agent_id_of(name),
+    tradecore.wallet_ids_of_agent(bigint)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     tradecore.emit(text, jsonb),

@@ -14,7 +14,8 @@ SECONDS_RUN=${TRADECORE_LEDGER_SECONDS:-20}
 
 work=$(mktemp -d /tmp/tc-ledger.XXXXXX)
 chown postgres "$work"
-q() { runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" psql -qAtX -v ON_ERROR_STOP=1 "$@"; }
+export PGOPTIONS="-c client_min_messages=warning"
+q() { runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" PGOPTIONS="$PGOPTIONS" psql -qAtX -v ON_ERROR_STOP=1 "$@"; }
 cleanup() { q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 

@@ -5,7 +5,8 @@
 set -euo pipefail
 : "${PGHOST:?}" "${PGPORT:?}"
 DB=tc_events_outbox
-q() { runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" psql -qAtX -v ON_ERROR_STOP=1 -d $DB "$@"; }
+export PGOPTIONS="-c client_min_messages=warning"
+q() { runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" PGOPTIONS="$PGOPTIONS" psql -qAtX -v ON_ERROR_STOP=1 -d $DB "$@"; }
 cleanup() {
   [ -n "${holder:-}" ] && kill "$holder" 2>/dev/null || true
   [ -n "${listener:-}" ] && kill "$listener" 2>/dev/null || true
@@ -16,23 +17,29 @@ trap cleanup EXIT
 fail=0
 check() { if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "not ok - $1"; echo "#   got:      $2"; echo "#   expected: $3"; fail=1; fi; }
 
-runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" psql -qAtX -v ON_ERROR_STOP=1 -d postgres \
+runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" PGOPTIONS="$PGOPTIONS" psql -qAtX -v ON_ERROR_STOP=1 -d postgres \
   -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 q -c "CREATE EXTENSION tradecore" >/dev/null
 base=$(q -c "SELECT tradecore.emit('test.base', '{}')")
 
-# a listener for 6 s; psql prints each notification after the command it arrives during
+q -c "CREATE TABLE public.flags (name text)"
+# wait_for NAME: SQL that waits (at most 60 s) until main inserts flag NAME
+wait_for() { echo "DO \$w\$ BEGIN FOR i IN 1 .. 1200 LOOP EXIT WHEN EXISTS (SELECT 1 FROM public.flags WHERE name = '$1'); PERFORM pg_sleep(0.05); END LOOP; END \$w\$"; }
+
+# a listener; psql prints each notification after the command it arrived during
 lfile=$(mktemp /tmp/tc-listen.XXXXXX); chmod 666 "$lfile"
 runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" psql -X -d $DB \
-  -c "LISTEN tradecore_events" -c "SELECT pg_sleep(6)" -c "SELECT 1" >"$lfile" 2>&1 &
+  -c "LISTEN tradecore_events" -c "$(wait_for listener_done)" -c "SELECT 1" >"$lfile" 2>&1 &
 listener=$!
-sleep 0.5
 
-# A: emits, then holds its transaction open for 3 s
+# A: emits, then holds its transaction open until released
 runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" psql -qAtX -d $DB \
-  -c "BEGIN" -c "SELECT tradecore.emit('test.slow', '{}')" -c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null &
+  -c "BEGIN" -c "SELECT tradecore.emit('test.slow', '{}')" -c "$(wait_for release)" -c "COMMIT" >/dev/null &
 holder=$!
-sleep 0.7
+for _ in $(seq 200); do  # until A holds its first-id lock (at most 20 s)
+  [ "$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1952671746 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")" = 1 ] && break
+  sleep 0.1
+done
 slow=$((base + 1))
 # B: emits and commits at once (higher id, committed first); C: emits and rolls back
 fast=$(q -c "SELECT tradecore.emit('test.fast', '{}')")
@@ -42,9 +49,11 @@ check "a plain 'id > last' read already sees the later id (the gap)" \
   "$(q -c "SELECT string_agg(id::text, ',' ORDER BY id) FROM tradecore.events WHERE id > $base")" "$fast"
 check "events_after holds back ids above an in-flight lower id" \
   "$(q -c "SELECT count(*) FROM tradecore.events_after($base)")" "0"
+q -c "INSERT INTO public.flags VALUES ('release')"
 wait "$holder"; holder=
 check "after the commit events_after returns both, in id order, without the rolled-back id" \
   "$(q -c "SELECT string_agg(type, ',' ORDER BY id) FROM tradecore.events_after($base)")" "test.slow,test.fast"
+q -c "INSERT INTO public.flags VALUES ('listener_done')"
 wait "$listener" || true; listener=
 notes=$(sed -n 's/^Asynchronous notification "tradecore_events" with payload "\([0-9]*\)".*/\1/p' "$lfile" | sort -n | tr '\n' ' ')
 check "NOTIFY tradecore_events carried the committed ids only" "$notes" "$slow $fast "

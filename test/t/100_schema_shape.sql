@@ -1,7 +1,7 @@
 -- Schema shape: every table of the data model exists, the contract columns of
 -- docs/schema-contract.md exist with their types, and every table, view and column is commented.
 BEGIN;
-SELECT plan(63);
+SELECT plan(70);
 
 SELECT has_table('tradecore', t, 'table tradecore.' || t || ' exists')
   FROM unnest(ARRAY[
@@ -105,6 +105,17 @@ SELECT has_function('tradecore', 'transfer', ARRAY['bigint', 'bigint', 'text', '
 SELECT function_returns('tradecore', 'transfer', ARRAY['bigint', 'bigint', 'text', 'numeric', 'text'], 'bigint',
                         'transfer returns the wallet_transactions id');
 SELECT is((SELECT code FROM tradecore.exchanges WHERE kind = 'paper'), 'paper', 'the paper exchange is installed');
+
+-- Indexes for the hot paths
+SELECT has_index('tradecore', 'market_ticks', 'market_ticks_instrument_ts_idx', ARRAY['instrument_id', 'ts'],
+                 'latest tick per instrument');
+SELECT has_index('tradecore', 'orders', 'orders_open_by_agent_idx', ARRAY['agent_id', 'ts'], 'open orders per agent');
+SELECT is((SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = 'tradecore.orders_open_by_agent_idx'::regclass),
+          '(status = ANY (ARRAY[''new''::text, ''open''::text, ''partially_filled''::text]))', 'and only open orders are in it');
+SELECT col_is_pk('tradecore', 'trading_positions', ARRAY['wallet_id', 'instrument_id'], 'positions per wallet');
+SELECT col_is_pk('tradecore', 'events', 'id', 'events after an id');
+SELECT has_index('tradecore', 'ledger_entries', 'ledger_entries_wallet_idx', ARRAY['wallet_id', 'asset', 'id'], 'legs per wallet');
+SELECT has_index('tradecore', 'trading_signals', 'trading_signals_strategy_ts_idx', ARRAY['strategy_id', 'ts'], 'latest signals per strategy');
 
 -- Comments everywhere: tables, views and every column of them.
 SELECT is(
