@@ -5,13 +5,14 @@
 # instrument; pairs evaluates two instruments at once and writes a signal for each leg, so
 # one run writes 5 x 1000 = 5000 signals from 4500 evaluations.  The figure is signals per
 # minute of wall time of the whole run (reading the candle windows, evaluating, writing
-# trading_signals and signal_decisions, and emitting events), best of $REPS runs.
+# trading_signals and signal_decisions, and emitting events), for the first run of a
+# session (cold) and the best of the next ones (warm), $REPS runs in all.
 # Baseline in the same run: the same momentum + mean-reversion signals computed the way a
 # SQL user would without tradecore (window functions for the EMAs, Bollinger middle and
 # stddev over the same candles), timed per signal and scaled to signals per minute.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-REPS=${TC_BENCH_REPS:-3}
+REPS=${TC_BENCH_REPS:-5}
 NI=${TC_BENCH_INSTRUMENTS:-1000}
 NB=${TC_BENCH_CANDLES:-500}
 
@@ -24,12 +25,13 @@ SELECT e.id, 'BX' || s || '/USD', 'BX' || s || 'USD', 'BX' || s, 'USD', 0.001
 INSERT INTO candles (instrument_id, exchange_id, "interval", ts, open, high, low, close, volume)
 SELECT i.id, i.exchange_id, '1 minute', '2026-01-01'::timestamptz + k * interval '1 minute',
        round(c::numeric, 6), round(c::numeric * 1.001, 6), round(c::numeric * 0.999, 6), round(c::numeric, 6),
-       100 + (k * 7919 % 100)
+       100 + (k * 7919 % 100) + k * (i.id % 2)
   FROM instruments i, generate_series(1, $NB) k,
        LATERAL (SELECT (50 + i.id % 100) * exp(0.0005 * k * (i.id % 3 - 1) + 0.01 * sin(k * 0.3 + i.id)) AS c) p
  WHERE i.symbol LIKE 'BX%';
 INSERT INTO market_ticks (instrument_id, exchange_id, ts, bid, ask, last)
-SELECT i.id, i.exchange_id, '2026-01-01'::timestamptz + $NB * interval '1 minute', 100 * (1 + 0.002 * (i.id % 5)),
+SELECT i.id, i.exchange_id, '2026-01-01'::timestamptz + $NB * interval '1 minute' + interval '30 seconds',
+       100 * (1 + 0.002 * (i.id % 5)),
        100.05 * (1 + 0.002 * (i.id % 5)), 100
   FROM instruments i WHERE i.symbol LIKE 'BX%';
 INSERT INTO trading_strategies (name, kind, params, instrument_ids)
@@ -38,14 +40,20 @@ SELECT 'bench_' || k, k, '{"window": $NB}', (SELECT array_agg(id ORDER BY id) FR
 VACUUM ANALYZE;
 SQL
 at="'2026-01-01'::timestamptz + ($NB + 1) * interval '1 minute'"
-best=""
-for _ in $(seq "$REPS"); do
-  row=$(bq -c "SELECT r.signals, r.evaluations, r.decisions, extract(epoch FROM clock_timestamp() - t0) * 1000
-                 FROM (SELECT clock_timestamp() AS t0) t, LATERAL tradecore.run_strategies($at) r")
-  IFS='|' read -r sig ev dec ms <<<"$row"
-  if [ -z "$best" ] || awk "BEGIN{exit !($ms < $best)}"; then best=$ms; fi
-done
-echo "# one run: $sig signals ($ev evaluations) and $dec decisions over $NI instruments x $NB candles; best of $REPS: $(printf '%.1f' "$best") ms"
+# All runs in one session: the first pays the session's cold start (compiling run_strategies,
+# planning its statement, filling catalog caches), as a pg_cron job does on every run; the
+# later ones show the steady state of a session that runs strategies in a loop.
+out=$(bq -c "DO \$d\$ DECLARE t0 timestamptz; r record; BEGIN
+  FOR i IN 1..$REPS LOOP
+    t0 := clock_timestamp();
+    SELECT * INTO r FROM tradecore.run_strategies($at);
+    RAISE NOTICE 'run % ms=% signals=% evaluations=% decisions=% actionable=%', i,
+      extract(epoch FROM clock_timestamp() - t0) * 1000, r.signals, r.evaluations, r.decisions, r.actionable;
+  END LOOP; END \$d\$" 2>&1 | sed -n 's/.*NOTICE:  //p')
+echo "$out" | sed 's/^/# /'
+cold=$(echo "$out" | sed -n '1s/.*ms=\([0-9.]*\).*/\1/p')
+best=$(echo "$out" | sed -n '2,$s/.*ms=\([0-9.]*\).*/\1/p' | sort -g | head -1)
+sig=$(echo "$out" | sed -n '1s/.*signals=\([0-9]*\).*/\1/p')
 # baseline: momentum (EMA 10/30 via recursive CTE is impractical; SQL users take SMA windows)
 # and mean reversion (20-bar mean and stddev) per instrument with window functions, last bar only
 # (fetched into a variable so that no window is planned away)
@@ -64,8 +72,10 @@ bms=$(bq -c "DO \$d\$ DECLARE t0 timestamptz := clock_timestamp(); n bigint; BEG
     WHERE rn = 1 AND (sign(f - s) <> 0 OR abs(close - m) > 2 * sd);
   RAISE NOTICE 'ms=%', extract(epoch FROM clock_timestamp() - t0) * 1000; END \$d\$" 2>&1 | sed -n 's/.*ms=\([0-9.]*\).*/\1/p')
 # the baseline yields 2 signals per instrument (momentum, mean reversion): scale per signal
-awk -v n="$sig" -v ms="$best" -v bn="$((NI * 2))" -v bms="$bms" 'BEGIN {
-  r = n / (ms / 60000); br = bn / (bms / 60000);
-  printf "%-44s %14.0f signals/min   baseline %-34s %14.0f signals/min   ratio %7.2fx\n",
-         "tradecore.run_strategies (5 strategies)", r, "SQL window functions (2 strategies)", br, r / br }'
+for pair in "cold (first run of a session)|$cold" "warm (best of runs 2..$REPS)|$best"; do
+  awk -v l="${pair%%|*}" -v n="$sig" -v ms="${pair#*|}" -v bn="$((NI * 2))" -v bms="$bms" 'BEGIN {
+    r = n / (ms / 60000); br = bn / (bms / 60000);
+    printf "run_strategies, %-28s %12.0f signals/min (%6.1f ms)   baseline %-34s %10.0f signals/min   ratio %6.2fx\n",
+           l, r, ms, "SQL window functions (2 strategies)", br, r / br }'
+done
 bq -c "SELECT type, count(*) FROM tradecore.events WHERE type IN ('run.started','run.step','run.finished','signal','run.error') GROUP BY 1 ORDER BY 1" | sed 's/^/# events: /'

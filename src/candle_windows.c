@@ -161,7 +161,9 @@ static ArrayType *
 array8(Oid elemtype, int n, char **data)
 {
 	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + (Size) n * 8;
-	ArrayType  *r = (ArrayType *) palloc0(nbytes);
+	ArrayType  *r = (ArrayType *) palloc(nbytes);
+
+	memset(r, 0, ARR_OVERHEAD_NONULLS(1));	/* the caller fills every element */
 
 	SET_VARSIZE(r, nbytes);
 	r->ndim = 1;
@@ -189,8 +191,8 @@ tc_sql_candle_windows(PG_FUNCTION_ARGS)
 	Datum		args[4];
 	Oid			argtypes[4] = {INT8ARRAYOID, INTERVALOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 	Portal		portal;
-	Bar		   *rows = NULL;
-	int		   *bucket_of = NULL;
+	Bar		   *rows;
+	int		   *bucket_of;
 	int64		nrows = 0,
 				cap = 0;
 	int64	   *count,
@@ -245,6 +247,15 @@ tc_sql_candle_windows(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 
 	SPI_connect();
+
+	/*
+	 * Room for every bar the windows can hold (capped at 4M rows up front;
+	 * beyond that the buffers double), so the usual call allocates once.
+	 */
+	cap = Min((int64) nids * ((int64) bars + 1), (int64) 1 << 22);
+	rows = palloc_extended(sizeof(Bar) * cap, MCXT_ALLOC_HUGE);
+	bucket_of = palloc_extended(sizeof(int) * cap, MCXT_ALLOC_HUGE);
+
 	args[0] = PointerGetDatum(idarr);
 	args[1] = IntervalPGetDatum(iv);
 	args[2] = TimestampTzGetDatum(lo);
@@ -266,10 +277,8 @@ tc_sql_candle_windows(PG_FUNCTION_ARGS)
 		{
 			/* amortised doubling: a handful of reallocations per call, none per bar */
 			cap = Max(cap * 2, nrows + (int64) SPI_processed + 1024);
-			rows = rows ? repalloc_huge(rows, sizeof(Bar) * cap) :
-				palloc_extended(sizeof(Bar) * cap, MCXT_ALLOC_HUGE);
-			bucket_of = bucket_of ? repalloc_huge(bucket_of, sizeof(int) * cap) :
-				palloc_extended(sizeof(int) * cap, MCXT_ALLOC_HUGE);
+			rows = repalloc_huge(rows, sizeof(Bar) * cap);
+			bucket_of = repalloc_huge(bucket_of, sizeof(int) * cap);
 		}
 		for (uint64 r = 0; r < SPI_processed; r++)
 		{

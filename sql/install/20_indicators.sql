@@ -76,3 +76,35 @@ CREATE FUNCTION tradecore.realized_volatility(series float8[], period integer) R
     AS 'MODULE_PATHNAME', 'tc_sql_realized_volatility' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION tradecore.realized_volatility(float8[], integer) IS
     'Population stddev of the last period log returns of the newest finite run of prices, per bar (not annualised); NULL when too short or a price is not positive.';
+
+-- Aggregate forms of the recursive indicators, for bars kept as rows:
+--   SELECT ts, tradecore.ema_agg(close, 20) OVER (ORDER BY ts) FROM ...
+-- gives the running EMA in O(n) with the same values as tradecore.ema over the array (use
+-- the default frame; moving-window indicators need no aggregate, a ROWS frame does them).
+CREATE FUNCTION tradecore.ema_agg_trans(internal, float8, integer) RETURNS internal
+    AS 'MODULE_PATHNAME', 'tc_ema_agg_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION tradecore.ema_agg_trans(internal, float8, integer) IS
+    'Transition function of tradecore.ema_agg.';
+CREATE FUNCTION tradecore.ema_agg_final(internal) RETURNS float8
+    AS 'MODULE_PATHNAME', 'tc_ema_agg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION tradecore.ema_agg_final(internal) IS
+    'Final function of tradecore.ema_agg (reads the state only, so it works as a window function).';
+CREATE AGGREGATE tradecore.ema_agg(float8, integer) (
+    SFUNC = tradecore.ema_agg_trans, STYPE = internal,
+    FINALFUNC = tradecore.ema_agg_final, FINALFUNC_MODIFY = READ_ONLY, PARALLEL = SAFE);
+COMMENT ON AGGREGATE tradecore.ema_agg(float8, integer) IS
+    'Running EMA (seeded with the SMA of the first period values) as an aggregate / window function over ordered rows; NULL during warm-up; NULL, NaN and infinite values are skipped.';
+
+CREATE FUNCTION tradecore.rsi_agg_trans(internal, float8, integer) RETURNS internal
+    AS 'MODULE_PATHNAME', 'tc_rsi_agg_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION tradecore.rsi_agg_trans(internal, float8, integer) IS
+    'Transition function of tradecore.rsi_agg.';
+CREATE FUNCTION tradecore.rsi_agg_final(internal) RETURNS float8
+    AS 'MODULE_PATHNAME', 'tc_rsi_agg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION tradecore.rsi_agg_final(internal) IS
+    'Final function of tradecore.rsi_agg (reads the state only, so it works as a window function).';
+CREATE AGGREGATE tradecore.rsi_agg(float8, integer) (
+    SFUNC = tradecore.rsi_agg_trans, STYPE = internal,
+    FINALFUNC = tradecore.rsi_agg_final, FINALFUNC_MODIFY = READ_ONLY, PARALLEL = SAFE);
+COMMENT ON AGGREGATE tradecore.rsi_agg(float8, integer) IS
+    'Running Wilder RSI as an aggregate / window function over ordered rows; NULL during warm-up; NULL, NaN and infinite values are skipped.';

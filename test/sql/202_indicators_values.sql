@@ -29,6 +29,10 @@ SELECT tradecore.sma('{1,2,NULL,4,5,6}', 2) AS sma_gap, tradecore.ema('{1,2,3,Na
 SELECT tradecore.sma('{NULL,NULL}', 1) AS all_null, tradecore.obv('{1,2,3}', '{1,NULL,1}') AS obv_gap;
 -- NULL arguments give NULL (the functions are STRICT)
 SELECT tradecore.sma(NULL, 3) IS NULL AS null_series, tradecore.sma('{1,2}', NULL) IS NULL AS null_period;
+-- aggregate forms: running values over ordered rows, the same as the array functions
+SELECT i, x, tradecore.ema_agg(x, 3) OVER (ORDER BY i) AS ema3, tradecore.rsi_agg(x, 2) OVER (ORDER BY i) AS rsi2
+  FROM unnest('{1,2,3,NULL,2,1,5}'::float8[]) WITH ORDINALITY AS u(x, i) ORDER BY i;
+SELECT tradecore.ema_agg(x, 3) AS last_ema FROM unnest('{1,2,3,4,5}'::float8[]) x;
 -- bad input raises a clear error with a SQLSTATE
 \set VERBOSITY terse
 SELECT tradecore.sma('{1,2,3}', 0);

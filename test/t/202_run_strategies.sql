@@ -1,6 +1,6 @@
 -- run_strategies on a small market made in the test: signals, decisions, vote, veto, caps, events.
 BEGIN;
-SELECT plan(26);
+SELECT plan(29);
 SET LOCAL search_path = tradecore, public;
 -- only this test's strategies run (anything already configured is switched off until ROLLBACK)
 UPDATE trading_strategies SET active = false;
@@ -106,6 +106,17 @@ CREATE TEMP TABLE r5 AS SELECT * FROM run_strategies('2026-01-01 05:00:30');
 SELECT is((SELECT (errors, signals) FROM r5), (1, 16), 'bad parameters: one run.error, the other four strategies run');
 SELECT is((SELECT payload->>'sqlstate' FROM events WHERE type = 'run.error' AND (payload->>'run_id')::bigint = (SELECT run_id FROM r5)),
           '22023', 'run.error carries the SQLSTATE');
+
+-- privileges: the operator runs strategies, the viewer only reads the results
+UPDATE trading_strategies SET params = '{"window": 250}' WHERE name = 'test_momentum';
+SELECT ok(NOT has_function_privilege('tradecore_viewer', 'tradecore.run_strategies(timestamptz)', 'EXECUTE')
+          AND NOT has_function_privilege('tradecore_agent', 'tradecore.run_strategies(timestamptz)', 'EXECUTE'),
+          'viewers and agents cannot run strategies');
+SET LOCAL ROLE tradecore_operator;
+CREATE TEMP TABLE r_op AS SELECT * FROM run_strategies('2026-01-01 05:00:30');
+RESET ROLE;
+SELECT is((SELECT (errors, signals) FROM r_op), (0, 20), 'tradecore_operator runs strategies');
+SELECT ok(has_table_privilege('tradecore_viewer', 'tradecore.signal_decisions', 'SELECT'), 'the viewer reads decisions');
 
 -- candle_windows decodes numeric closes exactly as PostgreSQL's numeric -> float8 cast
 CREATE TEMP TABLE tricky AS
