@@ -5,12 +5,15 @@
 # psql as the postgres user against the bench cluster (PGHOST/PGPORT exported by run.sh)
 bq() { runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" psql -qAtX -v ON_ERROR_STOP=1 -d tradecore "$@"; }
 
-# sql_ms "SQL" [repeats]: best wall time in ms of running SQL (server side, via clock_timestamp)
+# sql_ms "SQL" [repeats]: best server-side execution time in ms of SQL, from EXPLAIN ANALYZE,
+# which runs the whole plan and computes every output column (a wrapper such as
+# "SELECT 1 FROM (SQL) s" would let the planner drop unused outputs and time nothing).
+# IMMUTABLE calls with constant arguments are folded at plan time: give them per-row input.
 sql_ms() {
   local sql=$1 reps=${2:-3} best="" t
   for _ in $(seq "$reps"); do
-    t=$(bq -c "DO \$b\$ DECLARE t0 timestamptz := clock_timestamp(); BEGIN PERFORM 1 FROM ($sql) s; RAISE NOTICE 'ms=%', extract(epoch FROM clock_timestamp() - t0) * 1000; END \$b\$" 2>&1 \
-        | sed -n 's/.*ms=\([0-9.]*\).*/\1/p')
+    t=$(bq -c "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF, FORMAT JSON) $sql" 2>&1 \
+        | sed -n 's/.*"Execution Time": *\([0-9.]*\).*/\1/p')
     [ -n "$t" ] || { echo "bench: query failed: $sql" >&2; return 1; }
     if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
   done

@@ -26,6 +26,13 @@ port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# A postmaster started from here must not inherit the caller's open files: a caller holding
+# the test lock (flock on /var/lock/tradecore-test.lock) would otherwise pass it to the
+# server, which would keep every other test run waiting for as long as the server lives.
+for fd in $(ls /proc/$$/fd); do
+  [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null || true
+done
+
 cmd=${1:-}; name=${2:-}
 [ -n "$cmd" ] && [ -n "$name" ] || { echo "usage: $0 start|stop|env NAME [PORT]" >&2; exit 2; }
 dir="$RUNDIR/$name"
