@@ -10,11 +10,10 @@ COMMENT ON FUNCTION tradecore.gbm_path(float8, float8, float8, integer, bigint, 
     'Seeded geometric Brownian motion: steps + 1 prices from s0 with annualised drift and volatility, dt in years (default one minute). The same seed gives the same path.';
 
 -- Writes one bar of the paper market into candles (an upsert: a later run adding steps to
--- the same bar widens it) and emits one 'candle' and one 'tick' event for it, so the
--- outbox grows by two rows per bar whatever the number of steps.
+-- the same bar widens it) and emits one 'candle' event for it.
 CREATE FUNCTION tradecore.paper_market_flush_bar(p_inst tradecore.instruments, p_iv interval, p_ts timestamptz,
                                                  p_open numeric, p_high numeric, p_low numeric, p_close numeric,
-                                                 p_volume numeric, p_tick_ts timestamptz, p_bid numeric, p_ask numeric)
+                                                 p_volume numeric)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -32,14 +31,11 @@ BEGIN
         'instrument_id', p_inst.id, 'symbol', p_inst.symbol, 'interval', p_iv, 'ts', c.ts,
         'open', c.open::text, 'high', c.high::text, 'low', c.low::text, 'close', c.close::text,
         'volume', c.volume::text));
-    PERFORM tradecore.emit('tick', jsonb_build_object(
-        'instrument_id', p_inst.id, 'symbol', p_inst.symbol, 'ts', p_tick_ts,
-        'bid', p_bid::text, 'ask', p_ask::text, 'last', p_close::text));
 END
 $$;
-COMMENT ON FUNCTION tradecore.paper_market_flush_bar(tradecore.instruments, interval, timestamptz, numeric, numeric, numeric, numeric, numeric, timestamptz, numeric, numeric) IS
-    'Internal to paper_market_run: upserts one bar of the simulated market into candles and emits its candle event and a tick event for the bar''s last quote.';
-REVOKE ALL ON FUNCTION tradecore.paper_market_flush_bar(tradecore.instruments, interval, timestamptz, numeric, numeric, numeric, numeric, numeric, timestamptz, numeric, numeric) FROM PUBLIC;
+COMMENT ON FUNCTION tradecore.paper_market_flush_bar(tradecore.instruments, interval, timestamptz, numeric, numeric, numeric, numeric, numeric) IS
+    'Internal to paper_market_run: upserts one bar of the simulated market into candles and emits its candle event.';
+REVOKE ALL ON FUNCTION tradecore.paper_market_flush_bar(tradecore.instruments, interval, timestamptz, numeric, numeric, numeric, numeric, numeric) FROM PUBLIC;
 
 CREATE FUNCTION tradecore.paper_market_run(symbol text, steps integer DEFAULT 60,
     seed bigint DEFAULT NULL, volatility float8 DEFAULT 0.6, drift float8 DEFAULT 0,
@@ -71,7 +67,6 @@ DECLARE
     -- step falls into another one
     b_ts     timestamptz;
     b_open   numeric; b_high numeric; b_low numeric; b_close numeric; b_vol numeric;
-    b_tick   timestamptz; b_bid numeric; b_ask numeric;
     p        record;
 BEGIN
     IF NOT tradecore.is_staff(tradecore.calling_role()) THEN
@@ -138,26 +133,27 @@ BEGIN
                      ELSE v_end - (paper_market_run.steps - p.n) * paper_market_run.step_interval END;
         INSERT INTO tradecore.market_ticks (instrument_id, exchange_id, ts, bid, ask, last, volume)
         VALUES (v_inst.id, v_ex.id, v_ts, bid, ask, mid, NULL);
+        PERFORM tradecore.emit('tick', jsonb_build_object(
+            'instrument_id', v_inst.id, 'symbol', v_inst.symbol, 'ts', v_ts,
+            'bid', bid::text, 'ask', ask::text, 'last', mid::text));
         IF b_ts IS DISTINCT FROM date_bin(v_iv, v_ts, timestamptz '2000-01-01 00:00+00') THEN
             IF b_ts IS NOT NULL THEN
-                PERFORM tradecore.paper_market_flush_bar(v_inst, v_iv, b_ts, b_open, b_high, b_low, b_close, b_vol,
-                                                         b_tick, b_bid, b_ask);
+                PERFORM tradecore.paper_market_flush_bar(v_inst, v_iv, b_ts, b_open, b_high, b_low, b_close, b_vol);
             END IF;
             b_ts := date_bin(v_iv, v_ts, timestamptz '2000-01-01 00:00+00');
             b_open := mid; b_high := mid; b_low := mid; b_vol := 0;
         END IF;
         b_high := greatest(b_high, mid); b_low := least(b_low, mid); b_close := mid;
-        b_vol := b_vol + v_vol; b_tick := v_ts; b_bid := bid; b_ask := ask;
+        b_vol := b_vol + v_vol;
         RETURN NEXT;
     END LOOP;
     IF b_ts IS NOT NULL THEN
-        PERFORM tradecore.paper_market_flush_bar(v_inst, v_iv, b_ts, b_open, b_high, b_low, b_close, b_vol,
-                                                 b_tick, b_bid, b_ask);
+        PERFORM tradecore.paper_market_flush_bar(v_inst, v_iv, b_ts, b_open, b_high, b_low, b_close, b_vol);
     END IF;
 END
 $$;
 COMMENT ON FUNCTION tradecore.paper_market_run(text, integer, bigint, float8, float8, numeric, numeric, text, numeric, interval, timestamptz) IS
-    'Drives the paper market for steps steps: a seeded GBM path (or the instrument''s stored candles, source => candles) moves a market maker''s two-sided quotes (spread_bps wide, quote_qty each), which fill resting orders they cross; writes a tick per step and upserts the 1-minute candles the steps fall in (emitting one candle and one tick event per bar). With step_interval the steps are simulated time apart, ending at end_ts (default now()), and the path''s dt is the step interval; without it every step is stamped with the clock. The same seed gives the same prices and, for the same orders, the same fills.';
+    'Drives the paper market for steps steps: a seeded GBM path (or the instrument''s stored candles, source => candles) moves a market maker''s two-sided quotes (spread_bps wide, quote_qty each), which fill resting orders they cross; writes a tick per step (and a tick event) and upserts the 1-minute candles the steps fall in (one candle event per bar). With step_interval the steps are simulated time apart, ending at end_ts (default now()), and the path''s dt is the step interval; without it every step is stamped with the clock. The same seed gives the same prices and, for the same orders, the same fills.';
 REVOKE ALL ON FUNCTION tradecore.paper_market_run(text, integer, bigint, float8, float8, numeric, numeric, text, numeric, interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tradecore.paper_market_run(text, integer, bigint, float8, float8, numeric, numeric, text, numeric, interval, timestamptz)
     TO tradecore_admin, tradecore_operator;

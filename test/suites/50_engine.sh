@@ -52,8 +52,10 @@ check "history: one 1-minute candle per simulated minute" \
   "$(q -c "SELECT count(*) FROM tradecore.candles WHERE \"interval\" = '1 minute'")" "151"
 check "history: every candle is a proper OHLC bar with volume" \
   "$(q -c "SELECT bool_and(low <= least(open, close) AND high >= greatest(open, close) AND volume > 0) FROM tradecore.candles")" "t"
-check "history: one candle and one tick event per bar" \
-  "$(q -c "SELECT count(*) FILTER (WHERE type = 'candle') || '/' || count(*) FILTER (WHERE type = 'tick') FROM tradecore.events")" "151/151"
+check "history: one candle event per bar, one tick event per step" \
+  "$(q -c "SELECT count(*) FILTER (WHERE type = 'candle') || '/' || count(*) FILTER (WHERE type = 'tick') FROM tradecore.events")" "151/601"
+check "history: tick events carry what the dashboard plots" \
+  "$(q -c "SELECT bool_and(payload ? 'symbol' AND payload ? 'ts' AND (payload ->> 'last')::numeric > 0) FROM tradecore.events WHERE type = 'tick'")" "t"
 
 start=$(date +%s%N)
 ticks=$(q -c "SELECT string_agg(format('%s:%s:%s:%s:%s:%s', t.strategy_run_id, t.actionable, t.placed, t.rejected, t.settled, t.errors), ' ' ORDER BY k)
