@@ -101,6 +101,13 @@ check "settlement: every agent fill settled exactly once" \
              JOIN tradecore.wallets w ON w.id = s.wallet_id WHERE w.name = 'agent one wallet' AND s.status = 'settled'")" "$fills/$fills"
 check "settlement: no fill of the market maker is in the ledger" \
   "$(q -c "SELECT count(*) FROM tradecore.fill_settlements s JOIN tradecore.wallets w ON w.id = s.wallet_id WHERE w.kind = 'external'")" "0"
+check "settlement: cash rounded to cents against the wallet (paid up, received down), fees up" \
+  "$(q -c "SELECT count(*) FROM tradecore.fill_settlements s JOIN tradecore.fills f ON f.id = s.fill_id JOIN tradecore.orders o ON o.id = f.order_id
+            WHERE s.quote_amount <> CASE o.side WHEN 'buy' THEN -ceil(f.qty * f.price * 100) / 100 ELSE floor(f.qty * f.price * 100) / 100 END
+               OR s.fee_amount <> ceil(f.fee * 100) / 100
+               OR s.base_amount <> CASE o.side WHEN 'buy' THEN f.qty ELSE -f.qty END")" "0"
+check "settlement: the fills paid a fee (the fee legs were exercised)" \
+  "$(q -c "SELECT count(*) > 0 FROM tradecore.fill_settlements WHERE fee_amount > 0")" "t"
 check "ledger: per-asset totals are zero" \
   "$(q -c "SELECT count(*) FROM (SELECT asset FROM tradecore.wallet_balances GROUP BY asset HAVING sum(amount) <> 0) x")" "0"
 check "ledger: every transaction balances per asset" \
