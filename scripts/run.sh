@@ -48,7 +48,7 @@ tradecore is running (cluster "$CLUSTER", PostgreSQL 15, pg_cron + tradecore pre
               (a read-only viewer token valid 8 hours; new one:
                SELECT tradecore.issue_dashboard_token('tradecore_viewer', '8 hours');)
   bridge:     $(curl -sf "http://$bridge/healthz" >/dev/null && echo "answering on $bridge" || echo "not answering yet on $bridge (see the server log)")
-  jobs:       SELECT jobname, schedule, command FROM cron.job;   -- paper market and strategies every minute
+  jobs:       SELECT jobname, schedule, command FROM cron.job;   -- the engine loop (engine_tick) every minute
   set-up log: $RUNDIR/$CLUSTER/demo.log
   server log: $(dirname "$PGDATA")/server.log
   stop:       bash scripts/cluster.sh stop $CLUSTER
