@@ -85,6 +85,25 @@ test('dashboard shows an order placed by SQL within a second', { timeout: 60000 
       const wallets = await page.textContent('[data-testid=panel-wallets]');
       assert.match(wallets, /browser master/);
       assert.match(wallets, / {2}browser farm/, 'the farm is shown under its master');
+
+      // a balance event carries the leg ("amount") and the new balance ("balance"): the panel
+      // shows the balance.  Two transfers, so that the last leg (25) differs from it (before + 125).
+      psql(`INSERT INTO tradecore.wallets (name, kind, allow_credit) VALUES ('browser outside', 'external', true) ON CONFLICT (name) DO NOTHING`);
+      const before = Number(psql(`SELECT coalesce(sum(b.amount), 0) FROM tradecore.wallet_balances b
+                                    JOIN tradecore.wallets w ON w.id = b.wallet_id
+                                   WHERE w.name = 'browser master' AND b.asset = 'USD'`));
+      psql(`SELECT tradecore.transfer((SELECT id FROM tradecore.wallets WHERE name = 'browser outside'),
+                                      (SELECT id FROM tradecore.wallets WHERE name = 'browser master'), 'USD', 100, 'browser funding 1');
+            SELECT tradecore.transfer((SELECT id FROM tradecore.wallets WHERE name = 'browser outside'),
+                                      (SELECT id FROM tradecore.wallets WHERE name = 'browser master'), 'USD', 25, 'browser funding 2')`);
+      const want = String(before + 125);
+      const shown = await page.waitForFunction((w) => {
+        const row = [...document.querySelectorAll('[data-testid=panel-wallets] tr')]
+          .find((tr) => tr.textContent.includes('browser master') && tr.textContent.includes('USD'));
+        return row && row.textContent.includes(w) ? row.textContent : false;
+      }, want, { timeout: 2000 }).then((h) => h.jsonValue()).catch(async () =>
+        [...(await page.$$eval('[data-testid=panel-wallets] tr', (trs) => trs.map((t) => t.textContent)))].join(' | '));
+      assert.ok(String(shown).includes(want), `wallet panel shows the balance ${want}, not the last leg: ${shown}`);
     }
 
     // the other panels fill from their events

@@ -260,7 +260,13 @@ function onCustom(name, value, ev) {
     }
     case 'fill': capped(st.fills, p); schedule('renderOrders'); break;
     case 'position': st.positions.set(`${p.wallet_id}/${p.instrument_id}`, p); schedule('renderPositions'); break;
-    case 'balance': st.balances.set(`${p.wallet_id}/${p.asset}`, p); schedule('renderWallets'); break;
+    case 'balance': {
+      // the event carries the leg ("amount") and the wallet's new balance ("balance"); the
+      // panel shows balances, so keep the snapshot's wallet fields and take the new balance
+      const key = `${p.wallet_id}/${p.asset}`;
+      st.balances.set(key, { ...(st.balances.get(key) ?? {}), ...p, amount: p.balance ?? p.amount });
+      schedule('renderWallets'); break;
+    }
     case 'alert': capped(st.alerts, p); schedule('renderRisk'); break;
     case 'goal': capped(st.goals, p); schedule('renderGoals'); break;
     case 'llm': capped(st.llm, p); schedule('renderLlm'); break;
