@@ -20,6 +20,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -43,6 +44,9 @@ typedef struct PaperBook
 	Numeric		lot;
 	int64		maker_ppm;
 	int64		taker_ppm;
+	/* the (sub)transaction that last gave the book a new version, see bump_version */
+	FullTransactionId bumped_xact;
+	SubTransactionId bumped_subxact;
 } PaperBook;
 
 static HTAB *paper_books = NULL;
@@ -156,6 +160,8 @@ current_book(int64 instrument_id, int32 exchange_id, int64 exclude_id, Numeric t
 	pb->book = NULL;
 	pb->tick = pb->lot = NULL;
 	pb->version = -1;			/* invalid until fully built */
+	pb->bumped_xact = InvalidFullTransactionId;
+	pb->bumped_subxact = InvalidSubTransactionId;
 	{
 		MemoryContext old = MemoryContextSwitchTo(paper_cxt);
 
@@ -194,20 +200,39 @@ current_book(int64 instrument_id, int32 exchange_id, int64 exclude_id, Numeric t
 	return pb;
 }
 
-/* the book changed: a fresh, never reused version, in the table and in the cache */
+/*
+ * The book changed: a fresh, never reused version, in the table and in the
+ * cache.  Once per (sub)transaction is enough: the row stays locked by us until
+ * the transaction ends, so nobody else can match in between, and whatever undoes
+ * our changes also undoes the version we wrote (a rollback of the transaction or
+ * of the subtransaction that wrote it), leaving the table's version different
+ * from the cache's, so the next user rebuilds.  A later match in a different
+ * subtransaction bumps again, since that one may be rolled back on its own.
+ * Bumping once rather than per order also keeps the row from growing a chain of
+ * thousands of versions when one transaction places many orders.
+ */
 static void
-bump_version(PaperBook *pb, int64 instrument_id)
+bump_version(PaperBook *pb, int64 instrument_id, int64 version_before)
 {
 	Oid			t[1] = {INT8OID};
 	Datum		a[1] = {Int64GetDatum(instrument_id)};
 	bool		isnull;
+	FullTransactionId xact = GetTopFullTransactionId();
+	SubTransactionId subxact = GetCurrentSubTransactionId();
 
+	if (FullTransactionIdEquals(pb->bumped_xact, xact) && pb->bumped_subxact == subxact)
+	{
+		pb->version = version_before;
+		return;
+	}
 	if (run(&plans[3], "UPDATE tradecore.paper_books"
 							  "   SET version = nextval('tradecore.paper_book_version_seq'), updated_at = now()"
 							  " WHERE instrument_id = $1 RETURNING version",
 							  1, t, a, false, 1) != SPI_OK_UPDATE_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not advance the paper book version");
 	pb->version = DatumGetInt64(spi_value(0, 1, &isnull));
+	pb->bumped_xact = xact;
+	pb->bumped_subxact = subxact;
 }
 
 typedef struct OrderRow
@@ -307,6 +332,7 @@ tc_paper_match(PG_FUNCTION_ARGS)
 	TcSubmitResult res;
 	const TcFill *f;
 	int64		shown;
+	int64		version;
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
@@ -316,8 +342,15 @@ tc_paper_match(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("order " INT64_FORMAT " was already matched (status %s)", order_id, o.status)));
 	pb = current_book(o.instrument_id, o.exchange_id, order_id, o.tick, o.lot, o.maker_ppm, o.taker_ppm);
+	/*
+	 * The cache is invalid from the moment the engine changes the book until
+	 * the change is recorded: an error in between must not leave a book that
+	 * claims the table's version.
+	 */
+	version = pb->version;
+	pb->version = -1;
 	tc_book_submit(pb->book, &o.req, &res);
-	bump_version(pb, o.instrument_id);
+	bump_version(pb, o.instrument_id, version);
 
 	f = tc_book_fills(pb->book);
 	for (int k = 0; k < res.nfills; k++)
@@ -347,14 +380,19 @@ tc_paper_unrest(PG_FUNCTION_ARGS)
 	OrderRow	o;
 	PaperBook  *pb;
 	int64		left;
+	int64		version;
 	Numeric		result = NULL;
 
 	SPI_connect();
 	load_order(order_id, &o, true);
 	pb = current_book(o.instrument_id, o.exchange_id, -1, o.tick, o.lot, o.maker_ppm, o.taker_ppm);
-	if (tc_book_cancel(pb->book, order_id, &left))
+	version = pb->version;
+	pb->version = -1;			/* as in tc_paper_match */
+	if (!tc_book_cancel(pb->book, order_id, &left))
+		pb->version = version;	/* nothing changed */
+	else
 	{
-		bump_version(pb, o.instrument_id);
+		bump_version(pb, o.instrument_id, version);
 		result = tc_units_to_numeric(left, o.lot);
 	}
 	result = result ? (Numeric) SPI_datumTransfer(NumericGetDatum(result), false, -1) : NULL;

@@ -1,11 +1,12 @@
 -- 11_system.sql: settings, the audit log, the events outbox (emit, events_after, prune),
 -- and small helpers every domain uses.
 
--- numeric accepts NaN and +-Infinity; money and quantities must be finite.  NaN sorts
--- above Infinity in PostgreSQL, so the two comparisons exclude all three.
+-- numeric accepts NaN and +-Infinity; money and quantities must be finite.  In C
+-- (src/is_finite.c): CHECK constraints on every money column call it on every write, and
+-- as a SQL function it was never inlined (STRICT with an AND in its body).
 CREATE FUNCTION tradecore.is_finite(numeric) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT $1 > '-Infinity'::numeric AND $1 < 'Infinity'::numeric $$;
+AS 'MODULE_PATHNAME', 'tc_is_finite'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION tradecore.is_finite(numeric) IS
     'True when the numeric is neither NaN nor +-Infinity (NULL for NULL); used by CHECK constraints on money and quantities.';
 
@@ -172,67 +173,108 @@ CREATE INDEX events_topic_id_idx ON tradecore.events (topic, id);
 -- abort together with its rows): (1952671745, 0) taken before its first id is allocated,
 -- and (1952671746, first_id mod 2^31) right after.  events_safe_horizon() reads pg_locks
 -- and returns the highest id below which no transaction is still in flight.
+-- (PL/pgSQL, not SQL, functions: a SQL function's body is parsed and planned on every
+-- call, a PL/pgSQL one's plans are cached per session.)
+-- _emit_many writes several events under one announcement (a transaction-wide one: the
+-- locks are taken at its first event only), ids in array order, one NOTIFY per id in id
+-- order; _emit and emit are its one-event forms, so the protocol lives in one place.
+CREATE FUNCTION tradecore._emit_many(p_types text[], p_payloads jsonb[], p_agent_ids bigint[], p_wallet_ids bigint[])
+RETURNS bigint[]
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_n int := coalesce(cardinality(p_types), 0);
+    v_ids bigint[];
+    -- A session-level (not LOCAL) setting holding the transaction id: SET LOCAL would be
+    -- undone when this function (which has a SET clause) returns; a plain SET survives it
+    -- and is still undone on (sub)transaction abort, exactly like the advisory locks.
+    v_xact text;
+    v_first boolean;
+BEGIN
+    IF v_n = 0 THEN
+        RETURN '{}';
+    END IF;
+    IF array_position(p_types, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'event type must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF coalesce(cardinality(p_payloads), 0) <> v_n OR coalesce(cardinality(p_agent_ids), 0) <> v_n
+       OR coalesce(cardinality(p_wallet_ids), 0) <> v_n THEN
+        RAISE EXCEPTION 'types, payloads, agent ids and wallet ids must have the same length'
+            USING ERRCODE = 'array_subscript_error';
+    END IF;
+    v_xact := pg_current_xact_id()::text;
+    v_first := coalesce(current_setting('tradecore_outbox.xact', true), '') <> v_xact;
+    IF v_first THEN
+        PERFORM pg_advisory_xact_lock_shared(1952671745, 0);
+    END IF;
+    v_ids := ARRAY(SELECT nextval('tradecore.events_id_seq') FROM generate_series(1, v_n));
+    IF v_first THEN
+        PERFORM pg_advisory_xact_lock_shared(1952671746, (v_ids[1] % 2147483648)::int);
+        PERFORM set_config('tradecore_outbox.xact', v_xact, false);
+    END IF;
+    INSERT INTO tradecore.events (id, type, agent_id, wallet_id, payload)
+    SELECT u.id, u.type, u.agent_id, u.wallet_id, coalesce(u.payload, '{}')
+      FROM unnest(v_ids, p_types, p_agent_ids, p_wallet_ids, p_payloads) AS u(id, type, agent_id, wallet_id, payload);
+    FOR i IN 1 .. v_n LOOP
+        PERFORM pg_notify('tradecore_events', v_ids[i]::text);
+    END LOOP;
+    RETURN v_ids;
+END
+$$;
+COMMENT ON FUNCTION tradecore._emit_many(text[], jsonb[], bigint[], bigint[]) IS
+    'Internal: writes outbox rows (ids in array order) with explicit owner keys and notifies tradecore_events once per id; not granted to any role.';
+
 CREATE FUNCTION tradecore._emit(p_type text, p_payload jsonb, p_agent_id bigint, p_wallet_id bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    v_id bigint;
-    -- A session-level (not LOCAL) setting holding the transaction id: SET LOCAL would be
-    -- undone when this function (which has a SET clause) returns; a plain SET survives it
-    -- and is still undone on (sub)transaction abort, exactly like the advisory locks.
-    v_xact text := pg_current_xact_id()::text;
-    v_first boolean := coalesce(current_setting('tradecore_outbox.xact', true), '') <> v_xact;
-BEGIN
-    IF p_type IS NULL THEN
-        RAISE EXCEPTION 'event type must not be null' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF v_first THEN
-        PERFORM pg_advisory_xact_lock_shared(1952671745, 0);
-    END IF;
-    v_id := nextval('tradecore.events_id_seq');
-    IF v_first THEN
-        PERFORM pg_advisory_xact_lock_shared(1952671746, (v_id % 2147483648)::int);
-        PERFORM set_config('tradecore_outbox.xact', v_xact, false);
-    END IF;
-    INSERT INTO tradecore.events (id, type, agent_id, wallet_id, payload)
-    VALUES (v_id, p_type, p_agent_id, p_wallet_id, coalesce(p_payload, '{}'));
-    PERFORM pg_notify('tradecore_events', v_id::text);
-    RETURN v_id;
-END
-$$;
+AS $$ BEGIN RETURN (tradecore._emit_many(ARRAY[p_type], ARRAY[p_payload], ARRAY[p_agent_id], ARRAY[p_wallet_id]))[1]; END $$;
 COMMENT ON FUNCTION tradecore._emit(text, jsonb, bigint, bigint) IS
     'Internal: writes an outbox row with explicit owner keys and notifies tradecore_events; not granted to any role, used by other tradecore functions.';
 
-CREATE FUNCTION tradecore.emit(type text, payload jsonb) RETURNS bigint
+CREATE FUNCTION tradecore.emit_many(types text[], payloads jsonb[]) RETURNS bigint[]
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_agent bigint;
-    v_wallet bigint;
     v_role name := tradecore.calling_role();
+    v_staff boolean := tradecore.is_staff(v_role);
+    v_agent bigint;
+    v_mine bigint[];
+    v_agents bigint[];
+    v_wallets bigint[];
 BEGIN
-    IF jsonb_typeof(payload) = 'object' THEN
-        IF payload ->> 'agent_id' ~ '^[0-9]{1,18}$' THEN v_agent := (payload ->> 'agent_id')::bigint; END IF;
-        IF payload ->> 'wallet_id' ~ '^[0-9]{1,18}$' THEN v_wallet := (payload ->> 'wallet_id')::bigint; END IF;
-    END IF;
     -- an agent speaks only for itself
-    IF NOT tradecore.is_staff(v_role) THEN
+    IF NOT v_staff THEN
         v_agent := tradecore.agent_id_of(v_role);
         IF v_agent IS NULL THEN
             RAISE EXCEPTION 'role % is not mapped to an agent and may not emit events', v_role
                 USING ERRCODE = 'insufficient_privilege',
                       HINT = 'Set autonomous_agents.role_name for this role, or emit as tradecore_operator.';
         END IF;
-        IF v_wallet IS NOT NULL AND NOT v_wallet = ANY (tradecore.wallet_ids_of_agent(v_agent)) THEN
-            v_wallet := NULL;
-        END IF;
+        v_mine := tradecore.wallet_ids_of_agent(v_agent);
     END IF;
-    RETURN tradecore._emit(type, payload, v_agent, v_wallet);
+    SELECT array_agg(CASE WHEN v_staff THEN k.agent ELSE v_agent END ORDER BY k.n),
+           array_agg(CASE WHEN NOT v_staff AND k.wallet IS NOT NULL AND NOT k.wallet = ANY (v_mine) THEN NULL
+                          ELSE k.wallet END ORDER BY k.n)
+      INTO v_agents, v_wallets
+      FROM (SELECT u.n,
+                   CASE WHEN jsonb_typeof(u.p) = 'object' AND u.p ->> 'agent_id' ~ '^[0-9]{1,18}$'
+                        THEN (u.p ->> 'agent_id')::bigint END AS agent,
+                   CASE WHEN jsonb_typeof(u.p) = 'object' AND u.p ->> 'wallet_id' ~ '^[0-9]{1,18}$'
+                        THEN (u.p ->> 'wallet_id')::bigint END AS wallet
+              FROM unnest(payloads) WITH ORDINALITY AS u(p, n)) k;
+    RETURN tradecore._emit_many(types, payloads, v_agents, v_wallets);
 END
 $$;
+COMMENT ON FUNCTION tradecore.emit_many(text[], jsonb[]) IS
+    'emit for several events at once (types[i] with payloads[i], ids in array order, one NOTIFY per id): one call, one role check and one INSERT instead of one each per event.';
+
+CREATE FUNCTION tradecore.emit(type text, payload jsonb) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN RETURN (tradecore.emit_many(ARRAY[emit.type], ARRAY[emit.payload]))[1]; END $$;
 COMMENT ON FUNCTION tradecore.emit(text, jsonb) IS
     'Writes an events row (id from a sequence, topic from the type''s first dotted part, agent_id/wallet_id from the payload) and calls pg_notify(''tradecore_events'', id::text) in the same transaction; returns the id. An agent role emits only as itself.';
 

@@ -164,8 +164,11 @@ COMMENT ON COLUMN tradecore.order_events.ts IS 'When it happened.';
 COMMENT ON COLUMN tradecore.order_events.kind IS 'What happened.';
 COMMENT ON COLUMN tradecore.order_events.details IS 'Venue answer, risk verdict or other context.';
 CREATE INDEX order_events_order_idx ON tradecore.order_events (order_id, ts);
+-- WHEN: a writer that already supplies both owner keys (place_order does) pays no
+-- PL/pgSQL call per row.
 CREATE TRIGGER order_events_owner BEFORE INSERT ON tradecore.order_events
-    FOR EACH ROW EXECUTE FUNCTION tradecore.copy_order_owner();
+    FOR EACH ROW WHEN (NEW.agent_id IS NULL OR NEW.wallet_id IS NULL)
+    EXECUTE FUNCTION tradecore.copy_order_owner();
 
 CREATE TABLE tradecore.fills (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -198,8 +201,11 @@ COMMENT ON COLUMN tradecore.fills.venue_fill_id IS 'Venue''s trade id, unique pe
 CREATE INDEX fills_order_idx ON tradecore.fills (order_id);
 CREATE INDEX fills_wallet_ts_idx ON tradecore.fills (wallet_id, ts DESC);
 CREATE INDEX fills_instrument_idx ON tradecore.fills (instrument_id);
+-- WHEN: a writer that already supplies both owner keys (place_order does) pays no
+-- PL/pgSQL call per row.
 CREATE TRIGGER fills_owner BEFORE INSERT ON tradecore.fills
-    FOR EACH ROW EXECUTE FUNCTION tradecore.copy_order_owner();
+    FOR EACH ROW WHEN (NEW.agent_id IS NULL OR NEW.wallet_id IS NULL)
+    EXECUTE FUNCTION tradecore.copy_order_owner();
 
 CREATE TABLE tradecore.trading_positions (
     wallet_id     bigint NOT NULL REFERENCES tradecore.wallets (id) ON DELETE RESTRICT,

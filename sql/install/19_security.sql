@@ -19,7 +19,9 @@
 -- they run with the privileges of whoever writes or reads the table.
 REVOKE EXECUTE ON FUNCTION
     tradecore._emit(text, jsonb, bigint, bigint),
+    tradecore._emit_many(text[], jsonb[], bigint[], bigint[]),
     tradecore.emit(text, jsonb),
+    tradecore.emit_many(text[], jsonb[]),
     tradecore.prune_events(interval),
     tradecore.create_candle_partition(timestamptz, timestamptz),
     tradecore.lock_wallets(bigint[]),
@@ -33,6 +35,7 @@ REVOKE EXECUTE ON FUNCTION
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     tradecore.emit(text, jsonb),
+    tradecore.emit_many(text[], jsonb[]),
     tradecore.transfer(bigint, bigint, text, numeric, text),
     tradecore.allocate_funds(bigint, bigint[], text, numeric[], text)
 TO tradecore_admin, tradecore_operator, tradecore_agent;

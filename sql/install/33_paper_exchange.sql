@@ -44,90 +44,100 @@ COMMENT ON FUNCTION tradecore.paper_book(bigint, integer) IS
 REVOKE ALL ON FUNCTION tradecore.paper_book(bigint, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tradecore.paper_book(bigint, integer) TO tradecore_admin, tradecore_operator;
 
--- Position bookkeeping for one fill: average price on the growing side, realised P&L on
--- the reducing side (fees included), flipping through zero starts a fresh average.
-CREATE FUNCTION tradecore.paper_apply_position(p_wallet bigint, p_instrument bigint, p_agent bigint,
-                                               p_side text, p_qty numeric, p_price numeric, p_fee numeric)
+-- Position bookkeeping for the fills of one order.  Entry i is one side of one fill, in fill
+-- order (taker side, then maker side): average price on the growing side, realised P&L on
+-- the reducing side (fees included), flipping through zero starts a fresh average.  Each
+-- wallet's row is read (locked) once and its entries folded in order, which is the same
+-- arithmetic as applying them one by one; then one UPDATE for the existing rows and one
+-- INSERT for the new ones.
+CREATE FUNCTION tradecore.paper_apply_positions(p_instrument bigint, p_wallets bigint[], p_agents bigint[],
+                                                p_sides text[], p_qtys numeric[], p_prices numeric[], p_fees numeric[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_pos  tradecore.trading_positions;
-    v_d    numeric := CASE WHEN p_side = 'buy' THEN p_qty ELSE -p_qty END;
-    v_new  numeric;
+    v_ws     bigint[] := ARRAY(SELECT DISTINCT x FROM unnest(p_wallets) x ORDER BY x);
+    e_w      bigint[];
+    e_q      numeric[];
+    e_a      numeric[];
+    e_r      numeric[];
+    u_w      bigint[] := '{}';
+    u_q      numeric[] := '{}';
+    u_a      numeric[] := '{}';
+    u_r      numeric[] := '{}';
+    n_w      bigint[] := '{}';
+    n_g      bigint[] := '{}';
+    n_q      numeric[] := '{}';
+    n_a      numeric[] := '{}';
+    n_r      numeric[] := '{}';
+    w        bigint;
+    j        int;
+    v_exists boolean;
+    v_seen   boolean;
+    v_agent  bigint;
+    q        numeric;
+    a        numeric;
+    r        numeric;
+    v_d      numeric;
+    v_new    numeric;
     v_closed numeric;
-    v_pnl  numeric := -p_fee;
-    v_avg  numeric;
+    v_pnl    numeric;
 BEGIN
-    SELECT * INTO v_pos FROM tradecore.trading_positions
-     WHERE wallet_id = p_wallet AND instrument_id = p_instrument FOR UPDATE;
-    IF NOT FOUND THEN
-        INSERT INTO tradecore.trading_positions (wallet_id, instrument_id, agent_id, qty, avg_price, realized_pnl)
-        VALUES (p_wallet, p_instrument, p_agent, v_d, p_price, -p_fee);
-        RETURN;
-    END IF;
-    v_new := v_pos.qty + v_d;
-    IF v_pos.qty = 0 OR sign(v_pos.qty) = sign(v_d) THEN
-        v_avg := (abs(v_pos.qty) * coalesce(v_pos.avg_price, 0) + p_qty * p_price) / abs(v_new);
-    ELSE
-        v_closed := least(abs(v_pos.qty), p_qty);
-        v_pnl := v_pnl + v_closed * (p_price - v_pos.avg_price) * sign(v_pos.qty);
-        v_avg := CASE WHEN v_new = 0 THEN NULL WHEN sign(v_new) = sign(v_pos.qty) THEN v_pos.avg_price ELSE p_price END;
-    END IF;
-    UPDATE tradecore.trading_positions
-       SET qty = v_new, avg_price = v_avg, realized_pnl = realized_pnl + v_pnl, updated_at = now()
-     WHERE wallet_id = p_wallet AND instrument_id = p_instrument;
-END
-$$;
-COMMENT ON FUNCTION tradecore.paper_apply_position(bigint, bigint, bigint, text, numeric, numeric, numeric) IS
-    'Internal: updates trading_positions for one paper fill (average price, realised P&L net of the fee).';
-REVOKE ALL ON FUNCTION tradecore.paper_apply_position(bigint, bigint, bigint, text, numeric, numeric, numeric) FROM PUBLIC;
-
--- Records one fill on both orders: fills rows (taker and maker), the maker's order state,
--- positions, order events and outbox events.
-CREATE FUNCTION tradecore.paper_record_fill(p_taker bigint, p_maker bigint, p_price numeric, p_qty numeric,
-                                            p_taker_fee numeric, p_maker_fee numeric)
-RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    o record;
-    v_quote text;
-BEGIN
-    FOR o IN SELECT x.*, CASE WHEN x.id = p_taker THEN 'taker' ELSE 'maker' END AS liq
-               FROM tradecore.orders x WHERE x.id IN (p_taker, p_maker) ORDER BY x.id = p_maker
-    LOOP
-        SELECT quote_asset INTO v_quote FROM tradecore.instruments WHERE id = o.instrument_id;
-        INSERT INTO tradecore.fills (order_id, instrument_id, wallet_id, agent_id, price, qty, fee, fee_asset, liquidity, venue_fill_id)
-        VALUES (o.id, o.instrument_id, o.wallet_id, o.agent_id, p_price, p_qty,
-                CASE WHEN o.liq = 'taker' THEN p_taker_fee ELSE p_maker_fee END, v_quote, o.liq,
-                'paper-' || p_taker || '-' || p_maker);
-        PERFORM tradecore.paper_apply_position(o.wallet_id, o.instrument_id, o.agent_id, o.side, p_qty, p_price,
-                CASE WHEN o.liq = 'taker' THEN p_taker_fee ELSE p_maker_fee END);
-        INSERT INTO tradecore.order_events (order_id, kind, details)
-        VALUES (o.id, 'fill', jsonb_build_object('price', p_price::text, 'qty', p_qty::text, 'liquidity', o.liq,
-                                                 'counter_order_id', CASE WHEN o.liq = 'taker' THEN p_maker ELSE p_taker END));
-        PERFORM tradecore.emit('fill', jsonb_build_object('order_id', o.id, 'wallet_id', o.wallet_id, 'agent_id', o.agent_id,
-                'instrument_id', o.instrument_id, 'side', o.side, 'price', p_price::text, 'qty', p_qty::text, 'liquidity', o.liq));
-        IF o.liq = 'maker' THEN
-            UPDATE tradecore.orders
-               SET filled_qty = filled_qty + p_qty,
-                   avg_fill_price = (coalesce(avg_fill_price, 0) * filled_qty + p_price * p_qty) / (filled_qty + p_qty),
-                   status = CASE WHEN filled_qty + p_qty = qty THEN 'filled' ELSE 'partially_filled' END
-             WHERE id = p_maker;
-            IF o.filled_qty + p_qty = o.qty THEN
-                PERFORM tradecore.emit('order.filled', jsonb_build_object('order_id', o.id, 'wallet_id', o.wallet_id,
-                        'agent_id', o.agent_id, 'client_order_id', o.client_order_id));
+    SELECT array_agg(p.wallet_id ORDER BY p.wallet_id), array_agg(p.qty ORDER BY p.wallet_id),
+           array_agg(p.avg_price ORDER BY p.wallet_id), array_agg(p.realized_pnl ORDER BY p.wallet_id)
+      INTO e_w, e_q, e_a, e_r
+      FROM (SELECT x.wallet_id, x.qty, x.avg_price, x.realized_pnl FROM tradecore.trading_positions x
+             WHERE x.wallet_id = ANY (v_ws) AND x.instrument_id = p_instrument
+             ORDER BY x.wallet_id FOR UPDATE) p;
+    FOREACH w IN ARRAY v_ws LOOP
+        j := array_position(e_w, w);
+        v_exists := j IS NOT NULL;
+        v_seen := v_exists;
+        IF v_exists THEN
+            q := e_q[j]; a := e_a[j]; r := e_r[j];
+        END IF;
+        FOR i IN 1 .. cardinality(p_wallets) LOOP
+            CONTINUE WHEN p_wallets[i] <> w;
+            v_d := CASE WHEN p_sides[i] = 'buy' THEN p_qtys[i] ELSE -p_qtys[i] END;
+            v_pnl := -p_fees[i];
+            IF NOT v_seen THEN
+                q := v_d; a := p_prices[i]; r := -p_fees[i]; v_agent := p_agents[i];
+                v_seen := true;
+                CONTINUE;
             END IF;
+            v_new := q + v_d;
+            IF q = 0 OR sign(q) = sign(v_d) THEN
+                a := (abs(q) * coalesce(a, 0) + p_qtys[i] * p_prices[i]) / abs(v_new);
+            ELSE
+                v_closed := least(abs(q), p_qtys[i]);
+                v_pnl := v_pnl + v_closed * (p_prices[i] - a) * sign(q);
+                a := CASE WHEN v_new = 0 THEN NULL WHEN sign(v_new) = sign(q) THEN a ELSE p_prices[i] END;
+            END IF;
+            q := v_new;
+            r := r + v_pnl;
+        END LOOP;
+        IF v_exists THEN
+            u_w := u_w || w; u_q := u_q || q; u_a := u_a || a; u_r := u_r || r;
+        ELSE
+            n_w := n_w || w; n_g := n_g || v_agent; n_q := n_q || q; n_a := n_a || a; n_r := n_r || r;
         END IF;
     END LOOP;
+    IF cardinality(u_w) > 0 THEN
+        UPDATE tradecore.trading_positions p
+           SET qty = u.q, avg_price = u.a, realized_pnl = u.r, updated_at = now()
+          FROM unnest(u_w, u_q, u_a, u_r) AS u(w, q, a, r)
+         WHERE p.wallet_id = u.w AND p.instrument_id = p_instrument;
+    END IF;
+    IF cardinality(n_w) > 0 THEN
+        INSERT INTO tradecore.trading_positions (wallet_id, instrument_id, agent_id, qty, avg_price, realized_pnl)
+        SELECT u.w, p_instrument, u.g, u.q, u.a, u.r FROM unnest(n_w, n_g, n_q, n_a, n_r) AS u(w, g, q, a, r);
+    END IF;
 END
 $$;
-COMMENT ON FUNCTION tradecore.paper_record_fill(bigint, bigint, numeric, numeric, numeric, numeric) IS
-    'Internal to place_order: records a paper fill on the taker and the maker order.';
-REVOKE ALL ON FUNCTION tradecore.paper_record_fill(bigint, bigint, numeric, numeric, numeric, numeric) FROM PUBLIC;
+COMMENT ON FUNCTION tradecore.paper_apply_positions(bigint, bigint[], bigint[], text[], numeric[], numeric[], numeric[]) IS
+    'Internal to place_order: updates trading_positions for the fills of one paper order (average price, realised P&L net of fees).';
+REVOKE ALL ON FUNCTION tradecore.paper_apply_positions(bigint, bigint[], bigint[], text[], numeric[], numeric[], numeric[]) FROM PUBLIC;
 
 CREATE FUNCTION tradecore.place_order(wallet_id bigint, symbol text, side text, qty numeric,
                                       price numeric DEFAULT NULL, type text DEFAULT NULL,
@@ -136,6 +146,9 @@ CREATE FUNCTION tradecore.place_order(wallet_id bigint, symbol text, side text, 
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- Its statements are fixed and their plans do not depend on the values (primary-key
+-- lookups, arrays of this order's fills): plan them once per session, not per call.
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_ex     tradecore.exchanges;
@@ -144,11 +157,24 @@ DECLARE
     v_agent  bigint;
     v_id     bigint;
     v_old    tradecore.orders;
-    r        record;
+    v_makers bigint[];
+    v_prices numeric[];
+    v_qtys   numeric[];
+    v_tfees  numeric[];
+    v_mfees  numeric[];
+    v_outcome text;
     v_filled numeric := 0;
     v_notional numeric := 0;
     v_status text;
     v_reason text;
+    v_types  text[];
+    v_payloads jsonb[];
+    v_pw     bigint[];
+    v_pa     bigint[];
+    v_ps     text[];
+    v_pq     numeric[];
+    v_pp     numeric[];
+    v_pf     numeric[];
 BEGIN
     PERFORM tradecore.authorize_debit(place_order.wallet_id);
     SELECT * INTO v_ex FROM tradecore.exchanges e WHERE e.code = place_order.exchange AND e.enabled;
@@ -193,42 +219,113 @@ BEGIN
         END IF;
         RETURN v_old.id;
     END IF;
-    INSERT INTO tradecore.order_events (order_id, kind, details)
-    VALUES (v_id, 'new', jsonb_build_object('client_order_id', place_order.client_order_id));
+    -- child rows carry the order's owner keys (v_agent and wallet_id were just written to
+    -- it), so the copy_order_owner trigger has nothing to look up
+    INSERT INTO tradecore.order_events (order_id, agent_id, wallet_id, kind, details)
+    VALUES (v_id, v_agent, place_order.wallet_id, 'new', jsonb_build_object('client_order_id', place_order.client_order_id));
 
-    FOR r IN SELECT * FROM tradecore.paper_match(v_id) LOOP
-        IF r.kind = 'fill' THEN
-            PERFORM tradecore.paper_record_fill(v_id, r.maker_order_id, r.price, r.qty, r.taker_fee, r.maker_fee);
-            v_filled := v_filled + r.qty;
-            v_notional := v_notional + r.price * r.qty;
-        ELSE
-            v_status := CASE r.kind
-                WHEN 'resting' THEN 'open'
-                WHEN 'partially_filled' THEN 'partially_filled'
-                WHEN 'filled' THEN 'filled'
-                WHEN 'canceled' THEN 'canceled'
-                ELSE 'rejected' END;
-            v_reason := CASE r.kind
-                WHEN 'rejected_post_only' THEN 'post-only order would have taken liquidity'
-                WHEN 'rejected_fok' THEN 'fill-or-kill order could not be filled completely'
-                WHEN 'rejected_duplicate' THEN 'order already on the book'
-                WHEN 'rejected_invalid' THEN 'invalid price or quantity for the book'
-                WHEN 'canceled' THEN CASE WHEN v_filled > 0 THEN 'unfilled remainder canceled' ELSE 'no liquidity' END
-                END;
-        END IF;
+    -- match in C: one row per fill, then one outcome row
+    SELECT coalesce(array_agg(m.maker_order_id ORDER BY m.n) FILTER (WHERE m.kind = 'fill'), '{}'),
+           coalesce(array_agg(m.price ORDER BY m.n) FILTER (WHERE m.kind = 'fill'), '{}'),
+           coalesce(array_agg(m.qty ORDER BY m.n) FILTER (WHERE m.kind = 'fill'), '{}'),
+           coalesce(array_agg(m.taker_fee ORDER BY m.n) FILTER (WHERE m.kind = 'fill'), '{}'),
+           coalesce(array_agg(m.maker_fee ORDER BY m.n) FILTER (WHERE m.kind = 'fill'), '{}'),
+           min(m.kind) FILTER (WHERE m.kind <> 'fill')
+      INTO v_makers, v_prices, v_qtys, v_tfees, v_mfees, v_outcome
+      FROM tradecore.paper_match(v_id) WITH ORDINALITY AS m(kind, maker_order_id, price, qty, taker_fee, maker_fee, n);
+    FOR i IN 1 .. cardinality(v_makers) LOOP
+        v_filled := v_filled + v_qtys[i];
+        v_notional := v_notional + v_prices[i] * v_qtys[i];
     END LOOP;
-    UPDATE tradecore.orders o
-       SET filled_qty = v_filled,
-           avg_fill_price = CASE WHEN v_filled > 0 THEN v_notional / v_filled END,
-           status = v_status, reject_reason = v_reason, venue_order_id = 'paper-' || v_id
-     WHERE o.id = v_id;
-    INSERT INTO tradecore.order_events (order_id, kind, details)
-    VALUES (v_id, v_status, jsonb_build_object('filled_qty', v_filled::text, 'reason', v_reason));
-    PERFORM tradecore.emit(CASE v_status WHEN 'filled' THEN 'order.filled' WHEN 'canceled' THEN 'order.canceled'
-                                         WHEN 'rejected' THEN 'order.canceled' ELSE 'order.new' END,
-                           jsonb_build_object('order_id', v_id, 'wallet_id', place_order.wallet_id, 'agent_id', v_agent,
-                                              'client_order_id', place_order.client_order_id, 'status', v_status,
-                                              'filled_qty', v_filled::text, 'symbol', place_order.symbol));
+    v_status := CASE v_outcome
+        WHEN 'resting' THEN 'open'
+        WHEN 'partially_filled' THEN 'partially_filled'
+        WHEN 'filled' THEN 'filled'
+        WHEN 'canceled' THEN 'canceled'
+        ELSE 'rejected' END;
+    v_reason := CASE v_outcome
+        WHEN 'rejected_post_only' THEN 'post-only order would have taken liquidity'
+        WHEN 'rejected_fok' THEN 'fill-or-kill order could not be filled completely'
+        WHEN 'rejected_duplicate' THEN 'order already on the book'
+        WHEN 'rejected_invalid' THEN 'invalid price or quantity for the book'
+        WHEN 'canceled' THEN CASE WHEN v_filled > 0 THEN 'unfilled remainder canceled' ELSE 'no liquidity' END
+        END;
+
+    -- Record everything in one statement: the makers' order states, a fills row and a
+    -- 'fill' order event on each side of each fill (taker side first, fill by fill, as ids
+    -- show), the taker's final state and order event.  It returns the outbox events in
+    -- emit order (per fill: taker fill, maker fill, the maker's order.filled if it is
+    -- complete) and the position entries (per fill: taker side, maker side).
+    WITH f AS (
+        SELECT * FROM unnest(v_makers, v_prices, v_qtys, v_tfees, v_mfees) WITH ORDINALITY
+                      AS f(maker, price, qty, tfee, mfee, n)
+    ), m AS (
+        UPDATE tradecore.orders o
+           SET filled_qty = o.filled_qty + f.qty,
+               avg_fill_price = (coalesce(o.avg_fill_price, 0) * o.filled_qty + f.price * f.qty) / (o.filled_qty + f.qty),
+               status = CASE WHEN o.filled_qty + f.qty = o.qty THEN 'filled' ELSE 'partially_filled' END
+          FROM f
+         WHERE o.id = f.maker
+        RETURNING o.id, o.wallet_id, o.agent_id, o.side, o.client_order_id, o.status
+    ), s AS (
+        -- both sides of every fill; k orders them (1 taker, 2 maker)
+        SELECT f.n, x.k, x.order_id, x.counter_id, x.wallet_id, x.agent_id, x.side, x.liq, x.fee,
+               f.price, f.qty, f.maker, m.client_order_id AS maker_coid, m.status AS maker_status
+          FROM f JOIN m ON m.id = f.maker
+         CROSS JOIN LATERAL (VALUES (1, v_id, f.maker, place_order.wallet_id, v_agent, place_order.side, 'taker', f.tfee),
+                                    (2, f.maker, v_id, m.wallet_id, m.agent_id, m.side, 'maker', f.mfee))
+                    AS x(k, order_id, counter_id, wallet_id, agent_id, side, liq, fee)
+    ), fi AS (
+        INSERT INTO tradecore.fills (order_id, instrument_id, wallet_id, agent_id, price, qty, fee, fee_asset, liquidity, venue_fill_id)
+        SELECT s.order_id, v_inst.id, s.wallet_id, s.agent_id, s.price, s.qty, s.fee, v_inst.quote_asset, s.liq,
+               'paper-' || v_id || '-' || s.maker
+          FROM s ORDER BY s.n, s.k
+    ), t AS (
+        UPDATE tradecore.orders o
+           SET filled_qty = v_filled,
+               avg_fill_price = CASE WHEN v_filled > 0 THEN v_notional / v_filled END,
+               status = v_status, reject_reason = v_reason, venue_order_id = 'paper-' || v_id
+         WHERE o.id = v_id
+    ), oe AS (
+        INSERT INTO tradecore.order_events (order_id, agent_id, wallet_id, kind, details)
+        SELECT e.order_id, e.agent_id, e.wallet_id, e.kind, e.details
+          FROM (SELECT s.n, s.k, s.order_id, s.agent_id, s.wallet_id, 'fill' AS kind,
+                       jsonb_build_object('price', s.price::text, 'qty', s.qty::text, 'liquidity', s.liq,
+                                          'counter_order_id', s.counter_id) AS details
+                  FROM s
+                UNION ALL
+                SELECT NULL, NULL, v_id, v_agent, place_order.wallet_id, v_status,
+                       jsonb_build_object('filled_qty', v_filled::text, 'reason', v_reason)) e
+         ORDER BY e.n NULLS LAST, e.k
+    )
+    SELECT coalesce(array_agg(ev.type ORDER BY ev.n, ev.k), '{}'), coalesce(array_agg(ev.payload ORDER BY ev.n, ev.k), '{}'),
+           (SELECT coalesce(array_agg(s.wallet_id ORDER BY s.n, s.k), '{}') FROM s),
+           (SELECT coalesce(array_agg(s.agent_id ORDER BY s.n, s.k), '{}') FROM s),
+           (SELECT coalesce(array_agg(s.side ORDER BY s.n, s.k), '{}') FROM s),
+           (SELECT coalesce(array_agg(s.qty ORDER BY s.n, s.k), '{}') FROM s),
+           (SELECT coalesce(array_agg(s.price ORDER BY s.n, s.k), '{}') FROM s),
+           (SELECT coalesce(array_agg(s.fee ORDER BY s.n, s.k), '{}') FROM s)
+      INTO v_types, v_payloads, v_pw, v_pa, v_ps, v_pq, v_pp, v_pf
+      FROM (SELECT s.n, s.k, 'fill' AS type,
+                   jsonb_build_object('order_id', s.order_id, 'wallet_id', s.wallet_id, 'agent_id', s.agent_id,
+                                      'instrument_id', v_inst.id, 'side', s.side, 'price', s.price::text,
+                                      'qty', s.qty::text, 'liquidity', s.liq) AS payload
+              FROM s
+            UNION ALL
+            SELECT s.n, 3, 'order.filled',
+                   jsonb_build_object('order_id', s.order_id, 'wallet_id', s.wallet_id, 'agent_id', s.agent_id,
+                                      'client_order_id', s.maker_coid)
+              FROM s WHERE s.k = 2 AND s.maker_status = 'filled') ev;
+
+    IF cardinality(v_pw) > 0 THEN
+        PERFORM tradecore.paper_apply_positions(v_inst.id, v_pw, v_pa, v_ps, v_pq, v_pp, v_pf);
+    END IF;
+    PERFORM tradecore.emit_many(
+        v_types || CASE v_status WHEN 'filled' THEN 'order.filled' WHEN 'canceled' THEN 'order.canceled'
+                                 WHEN 'rejected' THEN 'order.canceled' ELSE 'order.new' END,
+        v_payloads || jsonb_build_object('order_id', v_id, 'wallet_id', place_order.wallet_id, 'agent_id', v_agent,
+                                         'client_order_id', place_order.client_order_id, 'status', v_status,
+                                         'filled_qty', v_filled::text, 'symbol', place_order.symbol));
     RETURN v_id;
 END
 $$;
