@@ -320,12 +320,18 @@ BEGIN
     IF cardinality(v_pw) > 0 THEN
         PERFORM tradecore.paper_apply_positions(v_inst.id, v_pw, v_pa, v_ps, v_pq, v_pp, v_pf);
     END IF;
-    PERFORM tradecore.emit_many(
-        v_types || CASE v_status WHEN 'filled' THEN 'order.filled' WHEN 'canceled' THEN 'order.canceled'
-                                 WHEN 'rejected' THEN 'order.canceled' ELSE 'order.new' END,
-        v_payloads || jsonb_build_object('order_id', v_id, 'wallet_id', place_order.wallet_id, 'agent_id', v_agent,
-                                         'client_order_id', place_order.client_order_id, 'status', v_status,
-                                         'filled_qty', v_filled::text, 'symbol', place_order.symbol));
+    v_types := v_types || CASE v_status WHEN 'filled' THEN 'order.filled' WHEN 'canceled' THEN 'order.canceled'
+                                        WHEN 'rejected' THEN 'order.canceled' ELSE 'order.new' END;
+    v_payloads := v_payloads || jsonb_build_object('order_id', v_id, 'wallet_id', place_order.wallet_id, 'agent_id', v_agent,
+                                                   'client_order_id', place_order.client_order_id, 'status', v_status,
+                                                   'filled_qty', v_filled::text, 'symbol', place_order.symbol);
+    -- Each event belongs to the wallet and agent of the order it describes, which for a maker's
+    -- fill is not the caller: emit_many would file every event under a calling agent (showing
+    -- it the makers' fills and hiding them from their owners under RLS).  The owner keys come
+    -- from the payloads this function built, so the internal writer is used with them.
+    PERFORM tradecore._emit_many(v_types, v_payloads,
+        ARRAY(SELECT (u.p ->> 'agent_id')::bigint FROM unnest(v_payloads) WITH ORDINALITY AS u(p, n) ORDER BY u.n),
+        ARRAY(SELECT (u.p ->> 'wallet_id')::bigint FROM unnest(v_payloads) WITH ORDINALITY AS u(p, n) ORDER BY u.n));
     RETURN v_id;
 END
 $$;

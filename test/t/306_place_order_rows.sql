@@ -43,7 +43,8 @@ INSERT INTO o306 SELECT 'cb1', tradecore.place_order(c, 'GLD/USD', 'buy', 1.0, 9
 -- c sells into the agent's bid (partial), then c sells into its own bid and the agent's rest
 INSERT INTO o306 SELECT 'cs1', tradecore.place_order(c, 'GLD/USD', 'sell', 0.4, 99.00, client_order_id => 'cs1') FROM w306;
 INSERT INTO o306 SELECT 'cs2', tradecore.place_order(c, 'GLD/USD', 'sell', 3.0, 98.50, client_order_id => 'cs2') FROM w306;
--- the agent takes liquidity from b and c (maker events while an agent is the caller)
+-- the agent takes liquidity from b and c: the makers' fill and order.filled events belong to the
+-- makers' wallets (not to the calling agent, which must not see them)
 INSERT INTO o306 SELECT 'b4', tradecore.place_order(b, 'GLD/USD', 'sell', 0.3, 102.00, client_order_id => 'b4') FROM w306;
 SET ROLE tc_t306_agent;
 INSERT INTO o306 SELECT 'am1', tradecore.place_order(a, 'GLD/USD', 'buy', 3.0, 102.00, client_order_id => 'am1') FROM w306;
@@ -232,14 +233,14 @@ SELECT results_eq($$SELECT v FROM d306 WHERE tbl = 'event' ORDER BY k$$,
     $r$order.new | order | t306 c | {"status": "partially_filled", "symbol": "GLD/USD", "filled_qty": "2.100", "client_order_id": "cs2"} | cs2 | t306 c$r$,
     $r$order.new | order | t306 b | {"status": "open", "symbol": "GLD/USD", "filled_qty": "0", "client_order_id": "b4"} | b4 | t306 b$r$,
     $r$fill | fill | t306 a | t306 agent | {"qty": "0.900", "side": "buy", "price": "98.50", "liquidity": "taker", "instrument_id": "GLD/USD"} | am1 | t306 a | t306 agent$r$,
-    $r$fill | fill | t306 agent | {"qty": "0.900", "side": "sell", "price": "98.50", "liquidity": "maker", "instrument_id": "GLD/USD"} | cs2 | t306 c$r$,
-    $r$order.filled | order | t306 agent | {"client_order_id": "cs2"} | cs2 | t306 c$r$,
+    $r$fill | fill | t306 c | {"qty": "0.900", "side": "sell", "price": "98.50", "liquidity": "maker", "instrument_id": "GLD/USD"} | cs2 | t306 c$r$,
+    $r$order.filled | order | t306 c | {"client_order_id": "cs2"} | cs2 | t306 c$r$,
     $r$fill | fill | t306 a | t306 agent | {"qty": "0.200", "side": "buy", "price": "101.00", "liquidity": "taker", "instrument_id": "GLD/USD"} | am1 | t306 a | t306 agent$r$,
-    $r$fill | fill | t306 agent | {"qty": "0.200", "side": "sell", "price": "101.00", "liquidity": "maker", "instrument_id": "GLD/USD"} | s3 | t306 b$r$,
-    $r$order.filled | order | t306 agent | {"client_order_id": "<uuid>"} | s3 | t306 b$r$,
+    $r$fill | fill | t306 b | {"qty": "0.200", "side": "sell", "price": "101.00", "liquidity": "maker", "instrument_id": "GLD/USD"} | s3 | t306 b$r$,
+    $r$order.filled | order | t306 b | {"client_order_id": "<uuid>"} | s3 | t306 b$r$,
     $r$fill | fill | t306 a | t306 agent | {"qty": "0.300", "side": "buy", "price": "102.00", "liquidity": "taker", "instrument_id": "GLD/USD"} | am1 | t306 a | t306 agent$r$,
-    $r$fill | fill | t306 agent | {"qty": "0.300", "side": "sell", "price": "102.00", "liquidity": "maker", "instrument_id": "GLD/USD"} | b4 | t306 b$r$,
-    $r$order.filled | order | t306 agent | {"client_order_id": "b4"} | b4 | t306 b$r$,
+    $r$fill | fill | t306 b | {"qty": "0.300", "side": "sell", "price": "102.00", "liquidity": "maker", "instrument_id": "GLD/USD"} | b4 | t306 b$r$,
+    $r$order.filled | order | t306 b | {"client_order_id": "b4"} | b4 | t306 b$r$,
     $r$order.new | order | t306 a | t306 agent | {"status": "partially_filled", "symbol": "GLD/USD", "filled_qty": "1.400", "client_order_id": "am1"} | am1 | t306 a | t306 agent$r$,
     $r$order.new | order | t306 c | {"status": "open", "symbol": "GLD/USD", "filled_qty": "0", "client_order_id": "bs"} | bs | t306 c$r$,
     $r$fill | fill | t306 b | {"qty": "3.500", "side": "buy", "price": "103.00", "liquidity": "taker", "instrument_id": "GLD/USD"} | bb | t306 b$r$,
