@@ -99,13 +99,15 @@ declare -A base_sql=(
 )
 # PL/pgSQL loops over the first NB bars (no window form exists in SQL).
 bq -c "
-CREATE OR REPLACE FUNCTION bench_plpgsql(kind text, nb int) RETURNS int LANGUAGE plpgsql AS \$\$
-DECLARE a float8[]; h float8[]; l float8[]; out float8[] := '{}'; e float8; e2 float8; sig float8;
+CREATE OR REPLACE FUNCTION bench_plpgsql(kind text, nb int) RETURNS float8 LANGUAGE plpgsql AS \$\$
+DECLARE t0 timestamptz; a float8[]; h float8[]; l float8[]; out float8[] := '{}'; e float8; e2 float8; sig float8;
   g float8 := 0; lo float8 := 0; d float8; s float8; ws float8; tr float8; p int := 14; n int; k int;
 BEGIN
   SELECT array_agg(c ORDER BY i), array_agg(bench_bars.h ORDER BY i), array_agg(bench_bars.l ORDER BY i)
     INTO a, h, l FROM bench_bars WHERE i <= nb;
   n := cardinality(a);
+  -- timed from here: the loop and its result array, not the loading of the bars
+  t0 := clock_timestamp();
   out := array_fill(NULL::float8, ARRAY[n]);
   IF kind = 'ema' THEN
     e := 0; FOR i IN 1..20 LOOP e := e + a[i]; END LOOP; e := e / 20; out[20] := e;
@@ -137,7 +139,8 @@ BEGIN
       IF i > p THEN out[i] := s; END IF;
     END LOOP;
   END IF;
-  RETURN cardinality(out);
+  IF cardinality(out) <> n THEN RAISE EXCEPTION 'baseline produced % values, not %', cardinality(out), n; END IF;
+  RETURN extract(epoch FROM clock_timestamp() - t0) * 1000;
 END \$\$;" >/dev/null
 
 echo "# $N bars per call; C: best of $REPS calls on an in-memory float8[]; PL/pgSQL baselines on $NB bars, scaled per bar"
@@ -146,10 +149,9 @@ while IFS='|' read -r name cms; do
     bms=$(bq -c "SELECT bench_best_ms(\$q\$${base_sql[$name]}\$q\$, 1)")
     blabel="SQL window function, $N rows"
   else
-    raw=$(bq -c "SELECT bench_best_ms(\$q\$SELECT bench_plpgsql('$name', $NB)\$q\$, 1)")
-    # subtract the cost of loading the NB-bar arrays, which the loop's figure should not carry
-    load=$(bq -c "SELECT bench_best_ms(\$q\$SELECT bench_plpgsql('none', $NB)\$q\$, 1)")
-    bms=$(awk -v r="$raw" -v z="$load" -v n="$N" -v nb="$NB" 'BEGIN { printf "%.3f", (r - z) * n / nb }')
+    # the function times its own loop (best of 3), so loading the bars is not counted
+    raw=$(bq -c "SELECT min(bench_plpgsql('$name', $NB)) FROM generate_series(1, 3)")
+    bms=$(awk -v r="$raw" -v n="$N" -v nb="$NB" 'BEGIN { printf "%.3f", r * n / nb }')
     blabel="PL/pgSQL loop ($NB bars, scaled)"
   fi
   report "tradecore.$name ($(printf '%.2f' "$cms") ms/call)" bars "$N" "$cms" "$blabel" "$bms"
