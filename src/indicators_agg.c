@@ -50,6 +50,17 @@ agg_context(FunctionCallInfo fcinfo, const char *name)
 	return ctx;
 }
 
+/* the period argument (third) of both aggregates, read once per group */
+static int
+agg_period(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("period must not be NULL")));
+	return tc_check_period(PG_GETARG_INT32(2), "period");
+}
+
 PG_FUNCTION_INFO_V1(tc_ema_agg_trans);
 Datum
 tc_ema_agg_trans(PG_FUNCTION_ARGS)
@@ -60,12 +71,8 @@ tc_ema_agg_trans(PG_FUNCTION_ARGS)
 
 	if (st == NULL)
 	{
-		if (PG_ARGISNULL(2))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("period must not be NULL")));
 		st = (TcEmaState *) MemoryContextAllocZero(ctx, sizeof(TcEmaState));
-		st->period = tc_check_period(PG_GETARG_INT32(2), "period");
+		st->period = agg_period(fcinfo);
 	}
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(st);
@@ -111,12 +118,8 @@ tc_rsi_agg_trans(PG_FUNCTION_ARGS)
 
 	if (st == NULL)
 	{
-		if (PG_ARGISNULL(2))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("period must not be NULL")));
 		st = (TcRsiState *) MemoryContextAllocZero(ctx, sizeof(TcRsiState));
-		st->period = tc_check_period(PG_GETARG_INT32(2), "period");
+		st->period = agg_period(fcinfo);
 	}
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(st);
