@@ -1,6 +1,6 @@
 -- Indicators: errors carry SQLSTATEs, documented shapes, and a randomized bad-input run.
 BEGIN;
-SELECT plan(19);
+SELECT plan(21);
 
 SELECT throws_ok($$SELECT tradecore.sma('{1,2,3}', 0)$$, '22023', NULL, 'period 0 is refused with 22023');
 SELECT throws_ok($$SELECT tradecore.rsi('{1,2,3}', -1)$$, '22023', NULL, 'negative period is refused with 22023');
@@ -20,6 +20,10 @@ CREATE TEMP TABLE walk AS
 SELECT i, 100 * exp(sum(0.01 * sin(i * i * 0.37)) OVER (ORDER BY i)) AS x FROM generate_series(1, 500) i;
 SELECT is((SELECT array_agg(e ORDER BY i) FROM (SELECT i, tradecore.ema_agg(x, 10) OVER (ORDER BY i) e FROM walk) q),
           (SELECT tradecore.ema(array_agg(x ORDER BY i), 10) FROM walk), 'ema_agg over rows = ema over the array');
+SELECT throws_ok($$SELECT tradecore.ema_agg(x, NULL) FROM (VALUES (1.0::float8)) v(x)$$,
+                 '22004', 'period must not be NULL', 'ema_agg refuses a NULL period');
+SELECT throws_ok($$SELECT tradecore.rsi_agg(x, 0) FROM (VALUES (1.0::float8)) v(x)$$,
+                 '22023', NULL, 'rsi_agg refuses a non-positive period');
 SELECT is((SELECT array_agg(r ORDER BY i) FROM (SELECT i, tradecore.rsi_agg(x, 14) OVER (ORDER BY i) r FROM walk) q),
           (SELECT tradecore.rsi(array_agg(x ORDER BY i), 14) FROM walk), 'rsi_agg over rows = rsi over the array');
 SELECT throws_ok($$SELECT tradecore.rsi_agg(x, -2) FROM unnest('{1,2}'::float8[]) x$$, '22023', NULL,
