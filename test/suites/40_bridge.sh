@@ -35,7 +35,7 @@ curl -sf "http://127.0.0.1:$TRADECORE_BRIDGE_PORT/healthz" >/dev/null || { echo 
 echo "ok - bridge answers on 127.0.0.1:$TRADECORE_BRIDGE_PORT"
 
 fail=0
-for t in ws_protocol agui_schema httpagent visibility_resume browser fault; do
+for t in ws_protocol agui_schema httpagent visibility_resume browser memory fault; do
   [ -n "${TRADECORE_BRIDGE_TESTS:-}" ] && [[ " $TRADECORE_BRIDGE_TESTS " != *" $t "* ]] && continue
   echo "# node --test test/node/$t.test.mjs"
   if node --test --test-reporter=tap "test/node/$t.test.mjs" 2>&1 | sed 's/^/    /'; then
