@@ -22,13 +22,11 @@ SELECT tradecore.allocate_funds(d.id, ARRAY[f.id], 'USD', ARRAY[50000]::numeric[
    AND NOT EXISTS (SELECT 1 FROM tradecore.wallet_transactions WHERE memo = 'demo farm budget');
 
 -- Exchanges (issue 6): a paper BTC/USD market driven by the seeded simulated market, so the
--- system trades with no network.  One minute of simulated quotes every minute.
+-- system trades with no network.  Its history is seeded below (Engine); the market moves
+-- every minute as the first step of the engine job, continuing from the last quote.
 INSERT INTO tradecore.instruments (exchange_id, symbol, venue_symbol, base_asset, quote_asset, tick_size, lot_size)
 SELECT id, 'BTC/USD', 'BTC/USD', 'BTC', 'USD', 0.01, 0.0001 FROM tradecore.exchanges WHERE code = 'paper'
 ON CONFLICT DO NOTHING;
-SELECT count(*) AS paper_market_steps
-  FROM tradecore.paper_market_run('BTC/USD', steps => 30, s0 => 37000, quote_qty => 0.5);
--- (the market moves every minute as the first step of the engine job, see below)
 
 -- Signals: the five strategies over every active instrument present now (run this file again
 -- after adding instruments); see docs/signals.md.
@@ -90,9 +88,11 @@ SELECT v.scope, v.scope_id, v.kind, v.limit_value
  WHERE NOT EXISTS (SELECT 1 FROM tradecore.risk_limits l
                     WHERE l.active AND l.scope = v.scope AND l.scope_id IS NOT DISTINCT FROM v.scope_id AND l.kind = v.kind);
 -- History: 300 simulated minutes (4 steps a minute) ending a minute ago, so the strategies' windows
--- are warm at the first tick.
+-- are warm at the first tick.  It is the market's only seed: a separate earlier run would leave
+-- its last quote (stamped now) as the one the live market continues from, and the price line
+-- would jump where the history ends.
 SELECT count(*) AS engine_history_steps
-  FROM tradecore.paper_market_run('BTC/USD', steps => 1200, seed => 2026, volatility => 0.6, quote_qty => 0.5,
+  FROM tradecore.paper_market_run('BTC/USD', steps => 1200, s0 => 37000, seed => 2026, volatility => 0.6, quote_qty => 0.5,
                                   step_interval => interval '15 seconds', end_ts => now() - interval '1 minute')
  WHERE (SELECT count(*) FROM tradecore.candles c JOIN tradecore.instruments i ON i.id = c.instrument_id
          WHERE i.symbol = 'BTC/USD' AND c."interval" = interval '1 minute') < 200;
