@@ -449,8 +449,13 @@ static const struct
 	{"positions", "tradecore.trading_positions",
 		"SELECT coalesce(jsonb_agg(to_jsonb(p)), '[]')::text FROM (SELECT * FROM tradecore.trading_positions "
 		" ORDER BY wallet_id, instrument_id LIMIT 500) p"},
+	/*
+	 * The trading wallets' orders: the paper venue's simulated market maker
+	 * (an external wallet) quotes every step and would fill the 100 rows.
+	 */
 	{"orders", "tradecore.orders",
-		"SELECT coalesce(jsonb_agg(to_jsonb(o) ORDER BY o.id DESC), '[]')::text FROM (SELECT * FROM tradecore.orders "
+		"SELECT coalesce(jsonb_agg(to_jsonb(o) ORDER BY o.id DESC), '[]')::text FROM (SELECT * FROM tradecore.orders x "
+		" WHERE NOT EXISTS (SELECT 1 FROM tradecore.wallets w WHERE w.id = x.wallet_id AND w.kind = 'external') "
 		" ORDER BY id DESC LIMIT 100) o"},
 	{"alerts", "tradecore.risk_alerts",
 		"SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.id DESC), '[]')::text FROM (SELECT * FROM tradecore.risk_alerts "

@@ -59,6 +59,8 @@ test('dashboard shows an order placed by SQL within a second', { timeout: 60000 
       psql(`INSERT INTO tradecore.wallets (name, kind) VALUES ('browser master', 'master') ON CONFLICT (name) DO NOTHING`);
       psql(`INSERT INTO tradecore.wallets (name, kind, parent_id)
             SELECT 'browser farm', 'farm', id FROM tradecore.wallets WHERE name = 'browser master' ON CONFLICT (name) DO NOTHING`);
+      // the venue's own side, as the paper market maker's wallet is: known from the snapshot
+      psql(`INSERT INTO tradecore.wallets (name, kind, allow_credit) VALUES ('browser venue', 'external', true) ON CONFLICT (name) DO NOTHING`);
     }
     await page.goto(`http://${BRIDGE}/#token=${encodeURIComponent(token('tradecore_viewer'))}`);
     await page.waitForSelector('[data-testid=connection].on', { timeout: 10000 });
@@ -80,6 +82,21 @@ test('dashboard shows an order placed by SQL within a second', { timeout: 60000 
     const row = await page.textContent(`tr[data-order-id="${order.key}"]`);
     assert.match(row, new RegExp(clientId));
     assert.match(row, order.real ? /open/ : /0\.25/);
+
+    if (real && haveWallets) {
+      // the venue's own orders (an external wallet, like the simulated market maker's, which
+      // quotes every step) are hidden until asked for, so they do not push the agents' off
+      const venue = psql(`SELECT tradecore.place_order((SELECT id FROM tradecore.wallets WHERE name = 'browser venue'),
+                          'BRW/USD', 'sell', 0.5, 102.5, client_order_id => 'venue-${clientId}')`);
+      const own = placeOrder(`${clientId}-2`, true);
+      await page.waitForSelector(`[data-testid=orders-table] tr[data-order-id="${own.key}"]`, { timeout: 1000 });
+      assert.equal(await page.$(`tr[data-order-id="${venue}"]`), null, 'the venue\'s order is hidden');
+      assert.match(await page.textContent('[data-testid=panel-orders]'), /1 hidden/);
+      await page.click('[data-testid=show-venue]');
+      await page.waitForSelector(`tr[data-order-id="${venue}"]`, { timeout: 1000 });
+      await page.click('[data-testid=show-venue]');
+      await page.waitForSelector(`tr[data-order-id="${venue}"]`, { state: 'detached', timeout: 1000 });
+    }
 
     if (haveWallets) {
       const wallets = await page.textContent('[data-testid=panel-wallets]');

@@ -13,6 +13,8 @@ const st = {
   role: null,
   workers: [],
   orders: new Map(),       // order id -> latest order payload
+  venueWallets: new Set(), // ids (as strings) of external wallets: the paper venue's own side
+  showVenue: false,        // show the venue's own orders and fills (its simulated market maker)
   fills: [],
   signals: [],
   positions: new Map(),    // wallet/instrument -> position payload
@@ -137,9 +139,20 @@ function renderSignals() {
   ], st.signals);
 }
 
+// The simulated market maker quotes on every step from an external wallet: left in, its
+// orders would push the agents' own off the panel.  They are hidden unless asked for.
+const ownSide = (r) => st.showVenue || !st.venueWallets.has(String(r.wallet_id));
+
 function renderOrders() {
   const b = body('p-orders');
-  const orders = [...st.orders.values()].sort((a, b2) => b2._id - a._id).slice(0, MAX_ROWS);
+  const all = [...st.orders.values()];
+  const orders = all.filter(ownSide).sort((a, b2) => b2._id - a._id).slice(0, MAX_ROWS);
+  const fills = st.fills.filter(ownSide);
+  const hidden = all.length - all.filter(ownSide).length + st.fills.length - fills.length;
+  const toggle = el('label', { class: 'toggle' },
+    el('input', { type: 'checkbox', checked: st.showVenue, 'data-testid': 'show-venue',
+      onchange: (e) => { st.showVenue = e.target.checked; renderOrders(); } }),
+    st.showVenue ? ' venue\'s own orders and fills shown' : ` venue's own orders and fills (${hidden} hidden)`);
   const oTable = el('table', { 'data-testid': 'orders-table' },
     el('tr', {}, ...['time', 'order', 'side', 'type', 'qty', 'price', 'filled', 'status'].map((h) => el('th', {}, h))));
   for (const o of orders) {
@@ -152,12 +165,14 @@ function renderOrders() {
   }
   const fTable = el('table', { 'data-testid': 'fills-table' },
     el('tr', {}, ...['time', 'order', 'qty', 'price', 'fee', 'liquidity'].map((h) => el('th', {}, h))),
-    ...st.fills.slice(0, MAX_ROWS).map((f) => el('tr', {}, el('td', {}, time(f._ts)), el('td', {}, fmt(f.order_id)),
+    ...fills.slice(0, MAX_ROWS).map((f) => el('tr', {}, el('td', {}, time(f._ts)), el('td', {}, fmt(f.order_id)),
       el('td', {}, fmt(f.qty)), el('td', {}, fmt(f.price)), el('td', {}, `${fmt(f.fee)} ${fmt(f.fee_asset)}`), el('td', {}, fmt(f.liquidity)))));
   b.replaceChildren(
-    orders.length ? oTable : el('p', { class: 'empty', 'data-testid': 'orders-empty' }, 'No orders yet.'),
+    toggle,
+    orders.length ? oTable : el('p', { class: 'empty', 'data-testid': 'orders-empty' },
+      all.length ? 'No orders from trading wallets yet.' : 'No orders yet.'),
     el('h2', {}, 'fills'),
-    st.fills.length ? fTable : el('p', { class: 'empty' }, 'No fills yet.'));
+    fills.length ? fTable : el('p', { class: 'empty' }, 'No fills yet.'));
 }
 
 function renderPositions() {
@@ -283,6 +298,7 @@ function onCustom(name, value, ev) {
 function loadTables(t, ts) {
   if (Array.isArray(t.wallets)) {
     st.walletTree = t.wallets;
+    st.venueWallets = new Set(t.wallets.filter((w) => w.kind === 'external').map((w) => String(w.id)));
     st.balances.clear();
     for (const w of t.wallets) {
       for (const [asset, amount] of Object.entries(w.balances ?? {})) {
