@@ -10,15 +10,13 @@ q() { runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" PGOPTIONS="$P
 cleanup() {
   [ -n "${holder:-}" ] && kill "$holder" 2>/dev/null || true
   [ -n "${listener:-}" ] && kill "$listener" 2>/dev/null || true
-  runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" psql -qAtX -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  db_drop $DB
   rm -f "${lfile:-}"
 }
 trap cleanup EXIT
-fail=0
-check() { if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "not ok - $1"; echo "#   got:      $2"; echo "#   expected: $3"; fail=1; fi; }
+source "$(dirname "$0")/../lib/suite.sh"
 
-runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" PGOPTIONS="$PGOPTIONS" psql -qAtX -v ON_ERROR_STOP=1 -d postgres \
-  -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+db_recreate $DB
 q -c "CREATE EXTENSION tradecore" >/dev/null
 base=$(q -c "SELECT tradecore.emit('test.base', '{}')")
 

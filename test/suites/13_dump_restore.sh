@@ -11,8 +11,7 @@ dump=$(mktemp -d /tmp/tc-dump.XXXXXX); chown postgres "$dump"
 pgq() { runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" PGOPTIONS="$PGOPTIONS" psql -qAtX -v ON_ERROR_STOP=1 "$@"; }
 cleanup() { pgq -d postgres -c "DROP DATABASE IF EXISTS $src WITH (FORCE)" -c "DROP DATABASE IF EXISTS $dst WITH (FORCE)" >/dev/null 2>&1 || true; rm -rf "$dump"; }
 trap cleanup EXIT
-fail=0
-check() { if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "not ok - $1"; echo "#   got:      $2"; echo "#   expected: $3"; fail=1; fi; }
+source "$(dirname "$0")/../lib/suite.sh"
 
 pgq -d postgres -c "DROP DATABASE IF EXISTS $src WITH (FORCE)" -c "DROP DATABASE IF EXISTS $dst WITH (FORCE)" \
     -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"

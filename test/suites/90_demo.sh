@@ -9,8 +9,7 @@ set -euo pipefail
 export PGOPTIONS="-c client_min_messages=warning"
 q() { runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" PGOPTIONS="$PGOPTIONS" psql -qAtX -v ON_ERROR_STOP=1 -d tradecore "$@"; }
 trap 'q -c "SELECT tradecore.unschedule_jobs()" >/dev/null 2>&1 || true' EXIT
-fail=0
-check() { if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "not ok - $1"; echo "#   got:      $2"; echo "#   expected: $3"; fail=1; fi; }
+source "$(dirname "$0")/../lib/suite.sh"
 
 if out=$(q -f "$TRADECORE_ROOT/scripts/demo.sql" 2>&1); then
   echo "ok - scripts/demo.sql runs without an error"
