@@ -1,6 +1,6 @@
 -- run_strategies on a small market made in the test: signals, decisions, vote, veto, caps, events.
 BEGIN;
-SELECT plan(29);
+SELECT plan(31);
 SET LOCAL search_path = tradecore, public;
 -- only this test's strategies run (anything already configured is switched off until ROLLBACK)
 UPDATE trading_strategies SET active = false;
@@ -117,6 +117,21 @@ CREATE TEMP TABLE r_op AS SELECT * FROM run_strategies('2026-01-01 05:00:30');
 RESET ROLE;
 SELECT is((SELECT (errors, signals) FROM r_op), (0, 20), 'tradecore_operator runs strategies');
 SELECT ok(has_table_privilege('tradecore_viewer', 'tradecore.signal_decisions', 'SELECT'), 'the viewer reads decisions');
+
+-- an instrument whose window holds a single bar has no volatility: its signal is written and
+-- the run goes on (sizing used to ask realized_volatility for a period of 0 and fail the run)
+INSERT INTO instruments (exchange_id, symbol, venue_symbol, base_asset, quote_asset, lot_size)
+SELECT id, 'TCXC/USD', 'TCXCUSD', 'TCXC', 'USD', 0.001 FROM exchanges WHERE code = 'paper';
+INSERT INTO candles (instrument_id, exchange_id, "interval", ts, open, high, low, close, volume)
+SELECT id, exchange_id, '1 minute', '2026-01-01 04:59', 100, 100, 100, 100, 10 FROM instruments WHERE symbol = 'TCXC/USD';
+UPDATE trading_strategies SET instrument_ids = instrument_ids || (SELECT id FROM instruments WHERE symbol = 'TCXC/USD')
+ WHERE name = 'test_mean_reversion';
+CREATE TEMP TABLE r6 AS SELECT * FROM run_strategies('2026-01-01 05:00:30');
+SELECT is((SELECT (errors, signals, decisions) FROM r6), (0, 21, 5), 'a single-bar window: no error, its signal and decision are written');
+SELECT is((SELECT (d.direction, t.reason->>'status', (t.reason->>'bars')::int)
+             FROM signal_decisions d JOIN trading_signals t USING (run_id, instrument_id)
+            WHERE d.run_id = (SELECT run_id FROM r6) AND d.instrument_id = (SELECT id FROM instruments WHERE symbol = 'TCXC/USD')),
+          (0::smallint, 'insufficient_data'::text, 1), 'it is flat: insufficient data, one bar');
 
 -- candle_windows decodes numeric closes exactly as PostgreSQL's numeric -> float8 cast
 CREATE TEMP TABLE tricky AS
