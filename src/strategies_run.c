@@ -531,6 +531,9 @@ run_arbitrage(Run *run)
 	Oid			argtypes[3] = {INT8ARRAYOID, JSONBARRAYOID, TIMESTAMPTZOID};
 	Datum		args[3];
 	int			rc;
+	uint64		nrows;
+	double	   *col[4];
+	int64	   *vids;
 
 	for (int si = 0; si < run->ns; si++)
 	{
@@ -549,14 +552,15 @@ run_arbitrage(Run *run)
 		return;
 
 	/*
-	 * vno (the venue's position) orders the venues by instrument id; a venue
-	 * without a quote newer than max_quote_age_s has NULL bid/ask and is left
-	 * out by the strategy.
+	 * One row per (instrument, venue quoting its symbol), venues in id order
+	 * (the venue numbers the strategy reports); a venue without a quote newer
+	 * than max_quote_age_s has NULL bid/ask and is left out by the strategy.
+	 * Plain rows grouped here: an ordered aggregate per instrument would
+	 * cost a sort each.
 	 */
 	keep_plan(&venues_plan,
-			  "SELECT u.k::int4, array_agg(t.bid::float8 ORDER BY v.id), array_agg(t.ask::float8 ORDER BY v.id),"
-			  "       array_agg(e.taker_fee_bps::float8 ORDER BY v.id),"
-			  "       array_agg(e.withdrawal_fee_bps::float8 ORDER BY v.id), array_agg(v.id ORDER BY v.id)"
+			  "SELECT u.k::int4, v.id, t.bid::float8, t.ask::float8, e.taker_fee_bps::float8,"
+			  "       e.withdrawal_fee_bps::float8"
 			  "  FROM unnest($1, $2) WITH ORDINALITY AS u(self_id, params, k)"
 			  "  JOIN tradecore.instruments c ON c.id = u.self_id AND c.active"
 			  "  JOIN tradecore.instruments v ON v.symbol = c.symbol AND v.active"
@@ -566,7 +570,7 @@ run_arbitrage(Run *run)
 			  "       WHERE mt.instrument_id = v.id AND mt.ts <= $3"
 			  "         AND mt.ts > $3 - make_interval(secs => coalesce((u.params ->> 'max_quote_age_s')::float8, 60))"
 			  "       ORDER BY mt.ts DESC LIMIT 1) t ON true"
-			  " GROUP BY u.k ORDER BY u.k",
+			  " ORDER BY u.k, v.id",
 			  3, argtypes);
 	args[0] = col_array(&self, INT8OID);
 	args[1] = col_array(&params, JSONBOID);
@@ -574,48 +578,45 @@ run_arbitrage(Run *run)
 	rc = SPI_execute_plan(venues_plan, args, NULL, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "run_strategies: reading quotes failed: %s", SPI_result_code_string(rc));
+	nrows = SPI_processed;
+	for (int j = 0; j < 4; j++)
+		col[j] = palloc(sizeof(double) * Max(nrows, 1));
+	vids = palloc(sizeof(int64) * Max(nrows, 1));
 
-	for (uint64 r = 0; r < SPI_processed; r++)
+	for (uint64 r = 0, e; r < nrows; r = e)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
 		TupleDesc	td = SPI_tuptable->tupdesc;
 		bool		isnull;
-		int			k = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull)) - 1;
+		int			k = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r], td, 1, &isnull)) - 1;
 		int			si = DatumGetInt32(strat.v[k]);
 		Strat	   *s = &run->s[si];
 		int64		self_id = DatumGetInt64(self.v[k]);
-		ArrayType  *arr[5];
-		double	   *col[4];
-		int			nv,
+		int			nv = 0,
 					venue = 0,
 					wrow;
-		int64	   *vids;
 		TcSignal	sig;
 		MemoryContext old;
 		StringInfoData extra;
 		Datum		reason;
 
-		old = MemoryContextSwitchTo(run->scratch);
-		for (int j = 0; j < 5; j++)
-			arr[j] = DatumGetArrayTypeP(SPI_getbinval(tup, td, j + 2, &isnull));
-		nv = ArrayGetNItems(ARR_NDIM(arr[4]), ARR_DIMS(arr[4]));
-		vids = (int64 *) tc_arr_data(arr[4]);
-		for (int j = 0; j < 4; j++)
+		/* this instrument's venues; a NULL quote or fee becomes NaN (left out) */
+		for (e = r; e < nrows; e++, nv++)
 		{
-			/* a NULL quote or fee becomes NaN: that venue is left out */
-			Datum	   *d;
-			bool	   *nulls;
-			int			cnt;
+			HeapTuple	tup = SPI_tuptable->vals[e];
 
-			deconstruct_array(arr[j], FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
-							  &d, &nulls, &cnt);
-			col[j] = palloc(sizeof(double) * Max(cnt, 1));
-			for (int v = 0; v < cnt; v++)
-				col[j][v] = nulls[v] ? NAN : DatumGetFloat8(d[v]);
+			if (DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull)) - 1 != k)
+				break;
+			vids[nv] = DatumGetInt64(SPI_getbinval(tup, td, 2, &isnull));
+			if (vids[nv] == self_id)
+				venue = nv + 1;
+			for (int j = 0; j < 4; j++)
+			{
+				Datum		d = SPI_getbinval(tup, td, j + 3, &isnull);
+
+				col[j][nv] = isnull ? NAN : DatumGetFloat8(d);
+			}
 		}
-		for (int v = 0; v < nv; v++)
-			if (vids[v] == self_id)
-				venue = v + 1;
+		old = MemoryContextSwitchTo(run->scratch);
 		tc_signal_init(&sig, "arbitrage");
 		tc_arbitrage(col[0], col[1], col[2], col[3], nv, venue, s->params, &sig);
 		initStringInfo(&extra);
@@ -733,6 +734,10 @@ tc_sql_run_strategies_core(PG_FUNCTION_ARGS)
 				actionable = 0,
 				vetoed = 0;
 	TupleDesc	td;
+	TimestampTz t0,
+				t1,
+				t2,
+				t3;
 	Datum		result[5];
 	bool		rnulls[5] = {false, false, false, false, false};
 
@@ -830,6 +835,7 @@ tc_sql_run_strategies_core(PG_FUNCTION_ARGS)
 	}
 	nallcov = sort_distinct(allcov, nallcov);
 
+	t0 = GetCurrentTimestamp();
 	SPI_connect();
 
 	/* which covered instruments are active */
@@ -928,6 +934,8 @@ tc_sql_run_strategies_core(PG_FUNCTION_ARGS)
 			col_push(&run.w_price, Float8GetDatum(m > 0 ? cl[m - 1] : 0.0), m == 0);
 		}
 	}
+
+	t1 = GetCurrentTimestamp();
 
 	/* inventories for market making */
 	{
@@ -1045,6 +1053,8 @@ tc_sql_run_strategies_core(PG_FUNCTION_ARGS)
 			decisions++;
 		}
 	}
+
+	t2 = GetCurrentTimestamp();
 
 	/* run.step per strategy */
 	for (int i = 0; i < ns; i++)
@@ -1185,6 +1195,9 @@ tc_sql_run_strategies_core(PG_FUNCTION_ARGS)
 		vetoed = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
 	}
 	SPI_finish();
+	t3 = GetCurrentTimestamp();
+	elog(DEBUG1, "run_strategies " INT64_FORMAT ": windows %.3f ms, evaluation %.3f ms, writing %.3f ms",
+		 run.run_id, (t1 - t0) / 1000.0, (t2 - t1) / 1000.0, (t3 - t2) / 1000.0);
 
 	result[0] = Int32GetDatum(evaluations);
 	result[1] = Int32GetDatum(run.nrows);
