@@ -42,19 +42,11 @@ GRANT USAGE ON SEQUENCE tradecore.strategy_run_id_seq TO tradecore_admin, tradec
 CREATE FUNCTION tradecore.vol_target_size(score float8, risk_budget float8, sigma float8,
                                           price float8, cap numeric, lot numeric)
 RETURNS numeric
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    -- |score| * budget / (sigma * price): the quantity whose one-bar standard deviation of
-    -- P&L is |score| * budget, capped, rounded down to whole lots.
-    SELECT CASE
-             WHEN score IS NULL OR sigma IS NULL OR price IS NULL OR risk_budget IS NULL
-                  OR NOT sigma > 0 OR NOT price > 0 OR NOT risk_budget >= 0 THEN NULL
-             ELSE floor(least(abs(score) * risk_budget / (sigma * price), 1e15)::numeric
-                        / coalesce(nullif(lot, 0), 1e-8))
-                  * coalesce(nullif(lot, 0), 1e-8)
-           END
-$$;
+-- floor(least(|score| * risk_budget / (sigma * price), 1e15)::numeric / lot) * lot, lot 1e-8
+-- when NULL or 0: the quantity whose one-bar standard deviation of P&L is |score| * budget,
+-- rounded down to whole lots (src/strategies_sql.c, PostgreSQL's own arithmetic)
+AS 'MODULE_PATHNAME', 'tc_sql_vol_target_size'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION tradecore.vol_target_size(float8, float8, float8, float8, numeric, numeric) IS
     'Volatility-targeted quantity |score|*risk_budget/(sigma*price) rounded down to the lot; run_strategies then applies the risk cap. NULL when sigma or price is unusable.';
 
