@@ -163,9 +163,13 @@ int64_cmp(const void *a, const void *b)
 }
 
 /*
- * The scan's rows go straight from the executor's slot into these buffers
- * (a DestReceiver): no tuple is copied, and no tuple table is built, which
- * was half the cost of reading 500,000 bars through SPI_cursor_fetch.
+ * The scan's rows go straight from the executor's slot into the windows (a
+ * DestReceiver): no tuple is copied and no tuple table is built, which was
+ * half the cost of reading 500,000 bars through SPI_cursor_fetch.  Each
+ * instrument has `slot` places in the column arrays (one per bar slot of the
+ * window, which is how many bars a feed aligned to the interval can have);
+ * rows beyond that (bars at unaligned times) go to an overflow list that is
+ * merged in afterwards.
  */
 typedef struct WindowReceiver
 {
@@ -173,10 +177,15 @@ typedef struct WindowReceiver
 	const int64 *ids;			/* sorted, distinct */
 	int			nids;
 	int		   *dense;			/* ids[dense[id - ids[0]]] == id, or NULL */
-	Bar		   *rows;
-	int		   *bucket;			/* index into ids of each row */
-	int64		nrows;
-	int64		cap;
+	int64		slot;			/* places per instrument (0: all overflow) */
+	int64	   *count;			/* rows placed per instrument */
+	TimestampTz *ts;
+	double	   *close;
+	double	   *volume;
+	Bar		   *over;			/* overflow rows, with their instrument */
+	int		   *over_bucket;
+	int64		nover;
+	int64		capover;
 } WindowReceiver;
 
 static bool
@@ -184,49 +193,63 @@ window_receive(TupleTableSlot *slot, DestReceiver *self)
 {
 	WindowReceiver *r = (WindowReceiver *) self;
 	int64		id;
-	int			lo = 0,
+	int			k = 0,
 				hi = r->nids - 1;
-	Bar		   *b;
 
 	slot_getsomeattrs(slot, 4);
 	/* every column is NOT NULL in tradecore.candles */
 	if (slot->tts_isnull[0] || slot->tts_isnull[1] ||
 		slot->tts_isnull[2] || slot->tts_isnull[3])
 		return true;
-	if (r->nrows == r->cap)
-	{
-		/* amortised doubling: a handful of reallocations per call, none per bar */
-		r->cap *= 2;
-		r->rows = repalloc_huge(r->rows, sizeof(Bar) * r->cap);
-		r->bucket = repalloc_huge(r->bucket, sizeof(int) * r->cap);
-	}
 	id = DatumGetInt64(slot->tts_values[0]);
 	/* the scan's own filter keeps other ids out; never trust it with memory */
 	if (id < r->ids[0] || id > r->ids[r->nids - 1])
 		return true;
 	if (r->dense)
 	{
-		lo = r->dense[id - r->ids[0]];
-		if (lo < 0)
+		k = r->dense[id - r->ids[0]];
+		if (k < 0)
 			return true;
 	}
 	else
 	{
-		while (lo < hi)
+		while (k < hi)
 		{
-			int			mid = (lo + hi) / 2;
+			int			mid = (k + hi) / 2;
 
 			if (r->ids[mid] < id)
-				lo = mid + 1;
+				k = mid + 1;
 			else
 				hi = mid;
 		}
+		if (r->ids[k] != id)
+			return true;
 	}
-	b = &r->rows[r->nrows];
-	b->ts = DatumGetTimestampTz(slot->tts_values[1]);
-	b->close = tc_numeric_to_double(slot->tts_values[2]);
-	b->volume = tc_numeric_to_double(slot->tts_values[3]);
-	r->bucket[r->nrows++] = lo;
+	if (r->count[k] < r->slot)
+	{
+		int64		at = k * r->slot + r->count[k]++;
+
+		r->ts[at] = DatumGetTimestampTz(slot->tts_values[1]);
+		r->close[at] = tc_numeric_to_double(slot->tts_values[2]);
+		r->volume[at] = tc_numeric_to_double(slot->tts_values[3]);
+	}
+	else
+	{
+		Bar		   *b;
+
+		if (r->nover == r->capover)
+		{
+			/* amortised doubling: a handful of reallocations at most, none per bar */
+			r->capover *= 2;
+			r->over = repalloc_huge(r->over, sizeof(Bar) * r->capover);
+			r->over_bucket = repalloc_huge(r->over_bucket, sizeof(int) * r->capover);
+		}
+		b = &r->over[r->nover];
+		b->ts = DatumGetTimestampTz(slot->tts_values[1]);
+		b->close = tc_numeric_to_double(slot->tts_values[2]);
+		b->volume = tc_numeric_to_double(slot->tts_values[3]);
+		r->over_bucket[r->nover++] = k;
+	}
 	return true;
 }
 
@@ -240,36 +263,63 @@ window_noop(DestReceiver *self)
 {
 }
 
+static void
+rotate8(void *base, int m, int at, void *tmp)
+{
+	char	   *b = base;
+
+	memcpy(tmp, b, (Size) 8 * at);
+	memmove(b, b + (Size) 8 * at, (Size) 8 * (m - at));
+	memcpy(b + (Size) 8 * (m - at), tmp, (Size) 8 * at);
+}
+
 /*
  * Puts one instrument's bars in time order.  A heap scan returns them in
  * time order already, or rotated (a synchronized seq scan starts mid-table):
  * both are handled in O(m); anything else is sorted.
  */
 static void
-order_bars(Bar *b, int m)
+order_bars(TimestampTz *ts, double *close, double *volume, int m)
 {
 	int			descents = 0,
 				at = 0;
 
 	for (int j = 1; j < m; j++)
-		if (b[j - 1].ts > b[j].ts)
+		if (ts[j - 1] > ts[j])
 		{
 			descents++;
 			at = j;
 		}
 	if (descents == 0)
 		return;
-	if (descents == 1 && b[m - 1].ts <= b[0].ts)
+	if (descents == 1 && ts[m - 1] <= ts[0])
 	{
-		Bar		   *tmp = palloc(sizeof(Bar) * at);
+		void	   *tmp = palloc((Size) 8 * at);
 
-		memcpy(tmp, b, sizeof(Bar) * at);
-		memmove(b, b + at, sizeof(Bar) * (m - at));
-		memcpy(b + m - at, tmp, sizeof(Bar) * at);
+		rotate8(ts, m, at, tmp);
+		rotate8(close, m, at, tmp);
+		rotate8(volume, m, at, tmp);
 		pfree(tmp);
-		return;
 	}
-	qsort(b, m, sizeof(Bar), bar_cmp);
+	else
+	{
+		Bar		   *b = palloc(sizeof(Bar) * m);
+
+		for (int j = 0; j < m; j++)
+		{
+			b[j].ts = ts[j];
+			b[j].close = close[j];
+			b[j].volume = volume[j];
+		}
+		qsort(b, m, sizeof(Bar), bar_cmp);
+		for (int j = 0; j < m; j++)
+		{
+			ts[j] = b[j].ts;
+			close[j] = b[j].close;
+			volume[j] = b[j].volume;
+		}
+		pfree(b);
+	}
 }
 
 /* kept across calls: the statements are planned once per backend */
@@ -305,8 +355,6 @@ tc_read_windows(const int64 *instrument_ids, int nin, const Interval *iv, int ba
 	int			nfixed;
 	SPIExecuteOptions opts;
 	WindowReceiver recv;
-	int64	   *count;
-	Bar		   *sorted;
 	int			rc;
 
 	if (bars < 1 || TIMESTAMP_NOT_FINITE(at) ||
@@ -335,7 +383,8 @@ tc_read_windows(const int64 *instrument_ids, int nin, const Interval *iv, int ba
 			ids[nids++] = ids[i];
 	w->n = nids;
 	w->ids = ids;
-	w->start = palloc0(sizeof(int64) * (nids + 1));
+	w->start = palloc0(sizeof(int64) * Max(nids, 1));
+	w->end = palloc0(sizeof(int64) * Max(nids, 1));
 	w->ts = NULL;
 	w->close = w->volume = NULL;
 	if (nids == 0)
@@ -366,9 +415,18 @@ tc_read_windows(const int64 *instrument_ids, int nin, const Interval *iv, int ba
 		for (int i = 0; i < nids; i++)
 			recv.dense[ids[i] - ids[0]] = i;
 	}
-	recv.cap = Min((int64) nids * ((int64) bars + 1), (int64) 1 << 22);
-	recv.rows = MemoryContextAllocHuge(outcxt, sizeof(Bar) * recv.cap);
-	recv.bucket = MemoryContextAllocHuge(outcxt, sizeof(int) * recv.cap);
+	/*
+	 * One place per bar slot and instrument, allocated once (up to 4M bars;
+	 * a larger request reads everything into the overflow list).
+	 */
+	recv.slot = (int64) nids * ((int64) bars + 1) <= ((int64) 1 << 22) ? (int64) bars + 1 : 0;
+	recv.count = palloc0(sizeof(int64) * nids);
+	recv.ts = MemoryContextAllocHuge(outcxt, sizeof(TimestampTz) * Max(recv.slot * nids, 1));
+	recv.close = MemoryContextAllocHuge(outcxt, sizeof(double) * Max(recv.slot * nids, 1));
+	recv.volume = MemoryContextAllocHuge(outcxt, sizeof(double) * Max(recv.slot * nids, 1));
+	recv.capover = recv.slot ? 1024 : (int64) 1 << 20;
+	recv.over = MemoryContextAllocHuge(outcxt, sizeof(Bar) * recv.capover);
+	recv.over_bucket = MemoryContextAllocHuge(outcxt, sizeof(int) * recv.capover);
 
 	SPI_connect();
 	if (recv.dense && ids[nids - 1] - ids[0] < (int64) 2 * nids)
@@ -437,40 +495,71 @@ tc_read_windows(const int64 *instrument_ids, int nin, const Interval *iv, int ba
 		elog(ERROR, "reading candle windows failed: %s", SPI_result_code_string(rc));
 	SPI_finish();
 
-	/* counting sort into per-instrument runs, then time order inside each run */
-	count = palloc0(sizeof(int64) * nids);
-	for (int64 r = 0; r < recv.nrows; r++)
-		count[recv.bucket[r]]++;
+	w->end = palloc(sizeof(int64) * nids);
+	if (recv.nover == 0)
+	{
+		/* the usual case: every bar in its instrument's places */
+		for (int i = 0; i < nids; i++)
+		{
+			w->start[i] = i * recv.slot;
+			w->end[i] = w->start[i] + recv.count[i];
+		}
+		w->ts = recv.ts;
+		w->close = recv.close;
+		w->volume = recv.volume;
+		pfree(recv.over);
+		pfree(recv.over_bucket);
+	}
+	else
+	{
+		/* some instrument had more bars than slots: one contiguous run each */
+		int64		total = recv.nover,
+					pos = 0;
+		int64	   *ocount = palloc0(sizeof(int64) * (nids + 1));
+		Bar		   *osorted = palloc_extended(sizeof(Bar) * recv.nover, MCXT_ALLOC_HUGE);
+
+		for (int i = 0; i < nids; i++)
+			total += recv.count[i];
+		for (int64 r = 0; r < recv.nover; r++)
+			ocount[recv.over_bucket[r] + 1]++;
+		for (int i = 0; i < nids; i++)
+			ocount[i + 1] += ocount[i];
+		for (int64 r = 0; r < recv.nover; r++)
+			osorted[ocount[recv.over_bucket[r]]++] = recv.over[r];
+		/* ocount[i] is now the end of instrument i's overflow rows */
+		w->ts = palloc_extended(sizeof(TimestampTz) * total, MCXT_ALLOC_HUGE);
+		w->close = palloc_extended(sizeof(double) * total, MCXT_ALLOC_HUGE);
+		w->volume = palloc_extended(sizeof(double) * total, MCXT_ALLOC_HUGE);
+		for (int i = 0; i < nids; i++)
+		{
+			int64		from = i * recv.slot;
+			int64		ofrom = i > 0 ? ocount[i - 1] : 0;
+
+			w->start[i] = pos;
+			memcpy(w->ts + pos, recv.ts + from, sizeof(TimestampTz) * recv.count[i]);
+			memcpy(w->close + pos, recv.close + from, sizeof(double) * recv.count[i]);
+			memcpy(w->volume + pos, recv.volume + from, sizeof(double) * recv.count[i]);
+			pos += recv.count[i];
+			for (int64 r = ofrom; r < ocount[i]; r++, pos++)
+			{
+				w->ts[pos] = osorted[r].ts;
+				w->close[pos] = osorted[r].close;
+				w->volume[pos] = osorted[r].volume;
+			}
+			w->end[i] = pos;
+		}
+		pfree(osorted);
+		pfree(ocount);
+		pfree(recv.over);
+		pfree(recv.over_bucket);
+		pfree(recv.ts);
+		pfree(recv.close);
+		pfree(recv.volume);
+	}
+	pfree(recv.count);
 	for (int i = 0; i < nids; i++)
-		w->start[i + 1] = w->start[i] + count[i];
-	sorted = palloc_extended(sizeof(Bar) * Max(recv.nrows, 1), MCXT_ALLOC_HUGE);
-	memset(count, 0, sizeof(int64) * nids);
-	for (int64 r = 0; r < recv.nrows; r++)
-	{
-		int			k = recv.bucket[r];
-
-		sorted[w->start[k] + count[k]++] = recv.rows[r];
-	}
-	pfree(recv.rows);
-	pfree(recv.bucket);
-	pfree(count);
-
-	w->ts = palloc_extended(sizeof(TimestampTz) * Max(recv.nrows, 1), MCXT_ALLOC_HUGE);
-	w->close = palloc_extended(sizeof(double) * Max(recv.nrows, 1), MCXT_ALLOC_HUGE);
-	w->volume = palloc_extended(sizeof(double) * Max(recv.nrows, 1), MCXT_ALLOC_HUGE);
-	for (int i = 0; i < nids; i++)
-	{
-		Bar		   *b = sorted + w->start[i];
-
-		order_bars(b, (int) (w->start[i + 1] - w->start[i]));
-	}
-	for (int64 r = 0; r < recv.nrows; r++)
-	{
-		w->ts[r] = sorted[r].ts;
-		w->close[r] = sorted[r].close;
-		w->volume[r] = sorted[r].volume;
-	}
-	pfree(sorted);
+		order_bars(w->ts + w->start[i], w->close + w->start[i], w->volume + w->start[i],
+				   (int) (w->end[i] - w->start[i]));
 }
 
 int
@@ -539,7 +628,7 @@ tc_sql_candle_windows(PG_FUNCTION_ARGS)
 	for (int i = 0; i < w.n; i++)
 	{
 		int64		s = w.start[i];
-		int			m = (int) (w.start[i + 1] - s);
+		int			m = (int) (w.end[i] - s);
 		Datum		values[6];
 		bool		nulls[6] = {false, false, false, false, false, false};
 		ArrayType  *ac,

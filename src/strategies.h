@@ -51,7 +51,7 @@ extern void tc_market_making(const double *mid, int n, double inventory,
  * Candle windows (src/candle_windows.c): the closed bars of `bars` bar slots
  * before at (at - (bars+1)*iv < ts <= at - iv) of each instrument, read in one
  * scan, oldest first.  Instrument ids[i] (sorted, distinct) has the bars
- * [start[i], start[i+1]) of ts/close/volume.  Allocated in the caller's memory
+ * [start[i], end[i]) of ts/close/volume.  Allocated in the caller's memory
  * context; read_only as for SPI (true from STABLE callers).
  */
 typedef struct TcWindows
@@ -59,6 +59,7 @@ typedef struct TcWindows
 	int			n;
 	int64	   *ids;
 	int64	   *start;
+	int64	   *end;
 	TimestampTz *ts;
 	double	   *close;
 	double	   *volume;

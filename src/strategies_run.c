@@ -354,7 +354,7 @@ run_candle(Run *run, int si, Position *pos, int npos)
 			continue;			/* inactive instrument */
 		CHECK_FOR_INTERRUPTS();
 		first = g->w.start[i];
-		m = g->w.start[i + 1] - first;
+		m = g->w.end[i] - first;
 		len = Min(m, (int64) s->win);	/* the strategy's own window: the tail */
 		cl = g->w.close + first + (m - len);
 		vo = g->w.volume + first + (m - len);
@@ -455,9 +455,9 @@ run_pairs(Run *run, int si)
 			continue;			/* an inactive leg */
 		CHECK_FOR_INTERRUPTS();
 		fa = g->w.start[ia];
-		ma = g->w.start[ia + 1] - fa;
+		ma = g->w.end[ia] - fa;
 		fb = g->w.start[ib];
-		mb = g->w.start[ib + 1] - fb;
+		mb = g->w.end[ib] - fb;
 		if (ma == 0 && mb == 0)
 			continue;			/* no bars on either leg: nothing to evaluate */
 
@@ -918,7 +918,7 @@ tc_sql_run_strategies_core(PG_FUNCTION_ARGS)
 		for (int i = 0; i < g->w.n; i++)
 		{
 			int64		first = g->w.start[i],
-						m = g->w.start[i + 1] - first;
+						m = g->w.end[i] - first;
 			const double *cl = g->w.close + first;
 			double		sigma = NAN;
 

@@ -1,6 +1,6 @@
 -- run_strategies on a small market made in the test: signals, decisions, vote, veto, caps, events.
 BEGIN;
-SELECT plan(31);
+SELECT plan(32);
 SET LOCAL search_path = tradecore, public;
 -- only this test's strategies run (anything already configured is switched off until ROLLBACK)
 UPDATE trading_strategies SET active = false;
@@ -145,6 +145,15 @@ SELECT is((SELECT closes FROM candle_windows(ARRAY[(SELECT min(id) FROM ids)], '
           (SELECT array_agg(v::float8 ORDER BY k) FROM tricky), 'candle closes equal the numeric -> float8 cast, bit for bit');
 SELECT is((SELECT count(*) FROM candle_windows(ARRAY[(SELECT min(id) FROM ids)], '1 hour', 3, '2026-02-01 05:00')), 1::bigint,
           'candle_windows: one row per instrument with bars');
+-- bars at times not aligned to the interval: more bars than bar slots, all of them, in time order
+INSERT INTO candles (instrument_id, exchange_id, "interval", ts, open, high, low, close, volume)
+SELECT i.id, i.exchange_id, '1 day', '2026-03-01'::timestamptz + m * interval '7 hours 13 minutes', 500, 1000, 1, 1000 - m, m
+  FROM instruments i JOIN ids USING (id), generate_series(0, 40) m;
+SELECT is((SELECT array_agg(closes ORDER BY instrument_id) FROM candle_windows((SELECT array_agg(id) FROM ids), '1 day', 3, '2026-03-09')),
+          (SELECT array_agg(c ORDER BY id) FROM (
+              SELECT c.instrument_id AS id, array_agg(c.close::float8 ORDER BY c.ts) AS c FROM candles c JOIN ids ON ids.id = c.instrument_id
+               WHERE c."interval" = '1 day' AND c.ts > '2026-03-05' AND c.ts <= '2026-03-08' GROUP BY 1) q),
+          'candle_windows: bars off the interval grid (more than one per slot) all come, oldest first');
 
 SELECT * FROM finish();
 ROLLBACK;
