@@ -1,6 +1,6 @@
 -- run_strategies on a small market made in the test: signals, decisions, vote, veto, caps, events.
 BEGIN;
-SELECT plan(32);
+SELECT plan(33);
 SET LOCAL search_path = tradecore, public;
 -- only this test's strategies run (anything already configured is switched off until ROLLBACK)
 UPDATE trading_strategies SET active = false;
@@ -132,6 +132,17 @@ SELECT is((SELECT (d.direction, t.reason->>'status', (t.reason->>'bars')::int)
              FROM signal_decisions d JOIN trading_signals t USING (run_id, instrument_id)
             WHERE d.run_id = (SELECT run_id FROM r6) AND d.instrument_id = (SELECT id FROM instruments WHERE symbol = 'TCXC/USD')),
           (0::smallint, 'insufficient_data'::text, 1), 'it is flat: insufficient data, one bar');
+
+-- a disabled venue quotes nothing: arbitrage on its own instruments is flat, the run goes on
+-- (the instrument's own venue used to be missing from the quotes, the strategy got a NULL
+-- venue and the run failed on a NULL direction)
+UPDATE exchanges SET enabled = false WHERE code = 'tstb';
+CREATE TEMP TABLE r7 AS SELECT * FROM run_strategies('2026-01-01 05:00:30');
+SELECT is((SELECT (r7.errors, count(*) FILTER (WHERE t.direction <> 0))
+             FROM r7 JOIN trading_signals t ON t.run_id = r7.run_id AND t.reason->>'strategy' = 'arbitrage'
+            GROUP BY r7.errors),
+          (0, 0::bigint), 'a disabled venue: no error, no arbitrage trade');
+UPDATE exchanges SET enabled = true WHERE code = 'tstb';
 
 -- candle_windows decodes numeric closes exactly as PostgreSQL's numeric -> float8 cast
 CREATE TEMP TABLE tricky AS
