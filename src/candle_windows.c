@@ -177,6 +177,8 @@ typedef struct WindowReceiver
 	const int64 *ids;			/* sorted, distinct */
 	int			nids;
 	int		   *dense;			/* ids[dense[id - ids[0]]] == id, or NULL */
+	int			col[4];			/* instrument_id, ts, close, volume in the row */
+	int			natts;			/* columns to deform */
 	int64		slot;			/* places per instrument (0: all overflow) */
 	int64	   *count;			/* rows placed per instrument */
 	TimestampTz *ts;
@@ -196,12 +198,12 @@ window_receive(TupleTableSlot *slot, DestReceiver *self)
 	int			k = 0,
 				hi = r->nids - 1;
 
-	slot_getsomeattrs(slot, 4);
+	slot_getsomeattrs(slot, r->natts);
 	/* every column is NOT NULL in tradecore.candles */
-	if (slot->tts_isnull[0] || slot->tts_isnull[1] ||
-		slot->tts_isnull[2] || slot->tts_isnull[3])
+	if (slot->tts_isnull[r->col[0]] || slot->tts_isnull[r->col[1]] ||
+		slot->tts_isnull[r->col[2]] || slot->tts_isnull[r->col[3]])
 		return true;
-	id = DatumGetInt64(slot->tts_values[0]);
+	id = DatumGetInt64(slot->tts_values[r->col[0]]);
 	/* the scan's own filter keeps other ids out; never trust it with memory */
 	if (id < r->ids[0] || id > r->ids[r->nids - 1])
 		return true;
@@ -229,9 +231,9 @@ window_receive(TupleTableSlot *slot, DestReceiver *self)
 	{
 		int64		at = k * r->slot + r->count[k]++;
 
-		r->ts[at] = DatumGetTimestampTz(slot->tts_values[1]);
-		r->close[at] = tc_numeric_to_double(slot->tts_values[2]);
-		r->volume[at] = tc_numeric_to_double(slot->tts_values[3]);
+		r->ts[at] = DatumGetTimestampTz(slot->tts_values[r->col[1]]);
+		r->close[at] = tc_numeric_to_double(slot->tts_values[r->col[2]]);
+		r->volume[at] = tc_numeric_to_double(slot->tts_values[r->col[3]]);
 	}
 	else
 	{
@@ -245,17 +247,36 @@ window_receive(TupleTableSlot *slot, DestReceiver *self)
 			r->over_bucket = repalloc_huge(r->over_bucket, sizeof(int) * r->capover);
 		}
 		b = &r->over[r->nover];
-		b->ts = DatumGetTimestampTz(slot->tts_values[1]);
-		b->close = tc_numeric_to_double(slot->tts_values[2]);
-		b->volume = tc_numeric_to_double(slot->tts_values[3]);
+		b->ts = DatumGetTimestampTz(slot->tts_values[r->col[1]]);
+		b->close = tc_numeric_to_double(slot->tts_values[r->col[2]]);
+		b->volume = tc_numeric_to_double(slot->tts_values[r->col[3]]);
 		r->over_bucket[r->nover++] = k;
 	}
 	return true;
 }
 
+/*
+ * The scan returns whole candles rows (SELECT *: the executor hands over the
+ * table's own tuples, no projection per row); the columns are found by name.
+ */
 static void
 window_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
+	WindowReceiver *r = (WindowReceiver *) self;
+	static const char *const names[4] = {"instrument_id", "ts", "close", "volume"};
+
+	r->natts = 0;
+	for (int j = 0; j < 4; j++)
+	{
+		r->col[j] = -1;
+		for (int a = 0; a < typeinfo->natts; a++)
+			if (!TupleDescAttr(typeinfo, a)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(typeinfo, a)->attname), names[j]) == 0)
+				r->col[j] = a;
+		if (r->col[j] < 0)
+			elog(ERROR, "tradecore.candles has no column \"%s\"", names[j]);
+		r->natts = Max(r->natts, r->col[j] + 1);
+	}
 }
 
 static void
@@ -441,7 +462,7 @@ tc_read_windows(const int64 *instrument_ids, int nin, const Interval *iv, int ba
 		{
 			Oid			argtypes[5] = {INT8OID, INT8OID, INTERVALOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 
-			windows_range_plan = prepare_kept("SELECT instrument_id, ts, close, volume FROM tradecore.candles"
+			windows_range_plan = prepare_kept("SELECT * FROM tradecore.candles"
 											  " WHERE instrument_id BETWEEN $1 AND $2 AND \"interval\" = $3"
 											  " AND ts > $4 AND ts <= $5",
 											  5, argtypes);
@@ -463,7 +484,7 @@ tc_read_windows(const int64 *instrument_ids, int nin, const Interval *iv, int ba
 		{
 			Oid			argtypes[4] = {INT8ARRAYOID, INTERVALOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 
-			windows_plan = prepare_kept("SELECT instrument_id, ts, close, volume FROM tradecore.candles"
+			windows_plan = prepare_kept("SELECT * FROM tradecore.candles"
 										" WHERE instrument_id = ANY ($1) AND \"interval\" = $2"
 										" AND ts > $3 AND ts <= $4",
 										4, argtypes);

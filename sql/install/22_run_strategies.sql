@@ -158,7 +158,8 @@ BEGIN
         a_ivs := array_append(a_ivs, v_iv);
         a_wins := array_append(a_wins, v_win);
         a_budgets := array_append(a_budgets, v_budget);
-        a_inst := array_cat(a_inst, s.instrument_ids);
+        -- flattened, as unnest reads any array (a multi-dimensional one too)
+        a_inst := array_cat(a_inst, ARRAY(SELECT unnest(s.instrument_ids)));
         a_ends := array_append(a_ends, coalesce(cardinality(a_inst), 0));
     END LOOP;
 
