@@ -376,6 +376,7 @@ tc_read_windows(const int64 *instrument_ids, int nin, const Interval *iv, int ba
 	int			nfixed;
 	SPIExecuteOptions opts;
 	WindowReceiver recv;
+	uint64		span;
 	int			rc;
 
 	if (bars < 1 || TIMESTAMP_NOT_FINITE(at) ||
@@ -395,7 +396,7 @@ tc_read_windows(const int64 *instrument_ids, int nin, const Interval *iv, int ba
 																	 IntervalPGetDatum(iv),
 																	 Float8GetDatum(bars + 1.0))));
 
-	/* sorted distinct ids: a row's instrument is found by binary search */
+	/* sorted distinct ids: a row's instrument is found by table lookup or binary search */
 	ids = palloc(sizeof(int64) * Max(nin, 1));
 	memcpy(ids, instrument_ids, sizeof(int64) * nin);
 	qsort(ids, nin, sizeof(int64), int64_cmp);
@@ -411,10 +412,6 @@ tc_read_windows(const int64 *instrument_ids, int nin, const Interval *iv, int ba
 	if (nids == 0)
 		return;
 
-	/*
-	 * Room for every bar the windows can hold (capped at 4M rows up front;
-	 * beyond that the buffers double), so the usual call allocates once.
-	 */
 	memset(&recv, 0, sizeof(recv));
 	recv.pub.receiveSlot = window_receive;
 	recv.pub.rStartup = window_startup;
@@ -427,12 +424,12 @@ tc_read_windows(const int64 *instrument_ids, int nin, const Interval *iv, int ba
 	 * Instrument ids are usually a dense range: then a row's instrument is one
 	 * table lookup instead of a binary search (a tenth of the read).
 	 */
-	if (ids[nids - 1] - ids[0] < (int64) 4 * nids + 1024)
+	/* ids[nids - 1] - ids[0] computed without signed overflow */
+	span = (uint64) ids[nids - 1] - (uint64) ids[0];
+	if (span < (uint64) 4 * nids + 1024)
 	{
-		Size		span = (Size) (ids[nids - 1] - ids[0] + 1);
-
-		recv.dense = palloc(sizeof(int) * span);
-		memset(recv.dense, 0xff, sizeof(int) * span);	/* -1: not asked for */
+		recv.dense = palloc(sizeof(int) * (span + 1));
+		memset(recv.dense, 0xff, sizeof(int) * (span + 1));	/* -1: not asked for */
 		for (int i = 0; i < nids; i++)
 			recv.dense[ids[i] - ids[0]] = i;
 	}
@@ -450,7 +447,7 @@ tc_read_windows(const int64 *instrument_ids, int nin, const Interval *iv, int ba
 	recv.over_bucket = MemoryContextAllocHuge(outcxt, sizeof(int) * recv.capover);
 
 	SPI_connect();
-	if (recv.dense && ids[nids - 1] - ids[0] < (int64) 2 * nids)
+	if (recv.dense && span < (uint64) 2 * nids)
 	{
 		/*
 		 * At least half of a range of ids is asked for: ask for the range,
@@ -516,7 +513,6 @@ tc_read_windows(const int64 *instrument_ids, int nin, const Interval *iv, int ba
 		elog(ERROR, "reading candle windows failed: %s", SPI_result_code_string(rc));
 	SPI_finish();
 
-	w->end = palloc(sizeof(int64) * nids);
 	if (recv.nover == 0)
 	{
 		/* the usual case: every bar in its instrument's places */

@@ -1,6 +1,6 @@
 -- run_strategies on a small market made in the test: signals, decisions, vote, veto, caps, events.
 BEGIN;
-SELECT plan(33);
+SELECT plan(34);
 SET LOCAL search_path = tradecore, public;
 -- only this test's strategies run (anything already configured is switched off until ROLLBACK)
 UPDATE trading_strategies SET active = false;
@@ -156,6 +156,9 @@ SELECT is((SELECT closes FROM candle_windows(ARRAY[(SELECT min(id) FROM ids)], '
           (SELECT array_agg(v::float8 ORDER BY k) FROM tricky), 'candle closes equal the numeric -> float8 cast, bit for bit');
 SELECT is((SELECT count(*) FROM candle_windows(ARRAY[(SELECT min(id) FROM ids)], '1 hour', 3, '2026-02-01 05:00')), 1::bigint,
           'candle_windows: one row per instrument with bars');
+SELECT is((SELECT closes FROM candle_windows(ARRAY[-9223372036854775808, (SELECT min(id) FROM ids), 9223372036854775807],
+                                             '1 hour', 100, '2026-02-02')),
+          (SELECT array_agg(v::float8 ORDER BY k) FROM tricky), 'candle_windows: ids at both ends of bigint (their span overflows int64)');
 -- bars at times not aligned to the interval: more bars than bar slots, all of them, in time order
 INSERT INTO candles (instrument_id, exchange_id, "interval", ts, open, high, low, close, volume)
 SELECT i.id, i.exchange_id, '1 day', '2026-03-01'::timestamptz + m * interval '7 hours 13 minutes', 500, 1000, 1, 1000 - m, m
