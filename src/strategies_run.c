@@ -588,9 +588,9 @@ run_arbitrage(Run *run)
 		TupleDesc	td = SPI_tuptable->tupdesc;
 		bool		isnull;
 		int			k = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[r], td, 1, &isnull)) - 1;
-		int			si = DatumGetInt32(strat.v[k]);
-		Strat	   *s = &run->s[si];
-		int64		self_id = DatumGetInt64(self.v[k]);
+		int			si;
+		Strat	   *s;
+		int64		self_id;
 		int			nv = 0,
 					venue = 0,
 					wrow;
@@ -598,6 +598,12 @@ run_arbitrage(Run *run)
 		MemoryContext old;
 		StringInfoData extra;
 		Datum		reason;
+
+		if (k < 0 || k >= self.n)
+			elog(ERROR, "run_strategies: quote row for an instrument not asked for");
+		si = DatumGetInt32(strat.v[k]);
+		s = &run->s[si];
+		self_id = DatumGetInt64(self.v[k]);
 
 		/* this instrument's venues; a NULL quote or fee becomes NaN (left out) */
 		for (e = r; e < nrows; e++, nv++)
