@@ -1,6 +1,6 @@
 -- run_strategies on a small market made in the test: signals, decisions, vote, veto, caps, events.
 BEGIN;
-SELECT plan(34);
+SELECT plan(36);
 SET LOCAL search_path = tradecore, public;
 -- only this test's strategies run (anything already configured is switched off until ROLLBACK)
 UPDATE trading_strategies SET active = false;
@@ -106,6 +106,14 @@ CREATE TEMP TABLE r5 AS SELECT * FROM run_strategies('2026-01-01 05:00:30');
 SELECT is((SELECT (errors, signals) FROM r5), (1, 16), 'bad parameters: one run.error, the other four strategies run');
 SELECT is((SELECT payload->>'sqlstate' FROM events WHERE type = 'run.error' AND (payload->>'run_id')::bigint = (SELECT run_id FROM r5)),
           '22023', 'run.error carries the SQLSTATE');
+
+-- run_strategies_core refuses arrays that do not line up (it is meant to be called by run_strategies)
+SELECT throws_ok($$SELECT * FROM run_strategies_core(0, '2026-01-01', '{1,2}', '{a}', '{momentum,pairs}', '{NULL,NULL}',
+                   '{NULL,NULL}', '{"{}","{}"}', '{1 minute,1 minute}', '{10,10}', '{1,1}', '{}', '{0,0}')$$,
+                 '2202E', NULL, 'run_strategies_core: one element per strategy in every array');
+SELECT throws_ok($$SELECT * FROM run_strategies_core(0, '2026-01-01', '{1}', '{a}', '{momentum}', '{NULL}',
+                   '{NULL}', '{"{}"}', '{1 minute}', '{10}', '{1}', '{5}', '{2}')$$,
+                 '2202E', NULL, 'run_strategies_core: instrument_ends within instrument_ids');
 
 -- privileges: the operator runs strategies, the viewer only reads the results
 UPDATE trading_strategies SET params = '{"window": 250}' WHERE name = 'test_momentum';
