@@ -14,6 +14,7 @@
 
 #include <math.h>
 
+#include "common/shortest_dec.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -54,12 +55,21 @@ reason_key(TcSignal *s, const char *key)
 	appendStringInfoString(&s->reason, ": ");
 }
 
+/*
+ * Numbers in their shortest form that reads back as the same double (what
+ * float8out prints by default): exact, and an order of magnitude cheaper than
+ * printf's %g, which was a third of evaluating a strategy in run_strategies.
+ */
 void
 tc_reason_num(TcSignal *s, const char *key, double v)
 {
 	reason_key(s, key);
 	if (isfinite(v))
-		appendStringInfo(&s->reason, "%.15g", v);
+	{
+		char		buf[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+		appendBinaryStringInfo(&s->reason, buf, double_to_shortest_decimal_buf(v, buf));
+	}
 	else
 		appendStringInfoString(&s->reason, "null");
 }
@@ -67,8 +77,10 @@ tc_reason_num(TcSignal *s, const char *key, double v)
 void
 tc_reason_int(TcSignal *s, const char *key, int64 v)
 {
+	char		buf[MAXINT8LEN + 1];
+
 	reason_key(s, key);
-	appendStringInfo(&s->reason, INT64_FORMAT, v);
+	appendBinaryStringInfo(&s->reason, buf, pg_lltoa(v, buf));
 }
 
 void

@@ -9,6 +9,7 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "utils/jsonb.h"
 
@@ -45,5 +46,27 @@ extern void tc_arbitrage(const double *bid, const double *ask, const double *fee
 extern void tc_pairs(const double *a, const double *b, int n, Jsonb *params, TcSignal *sig);
 extern void tc_market_making(const double *mid, int n, double inventory,
 							 Jsonb *params, TcSignal *sig);
+
+/*
+ * Candle windows (src/candle_windows.c): the closed bars of `bars` bar slots
+ * before at (at - (bars+1)*iv < ts <= at - iv) of each instrument, read in one
+ * scan, oldest first.  Instrument ids[i] (sorted, distinct) has the bars
+ * [start[i], end[i]) of ts/close/volume.  Allocated in the caller's memory
+ * context; read_only as for SPI (true from STABLE callers).
+ */
+typedef struct TcWindows
+{
+	int			n;
+	int64	   *ids;
+	int64	   *start;
+	int64	   *end;
+	TimestampTz *ts;
+	double	   *close;
+	double	   *volume;
+} TcWindows;
+
+extern void tc_read_windows(const int64 *ids, int nids, const Interval *iv, int bars,
+							TimestampTz at, bool read_only, TcWindows *w);
+extern int	tc_windows_find(const TcWindows *w, int64 id);
 
 #endif							/* TC_STRATEGIES_H */

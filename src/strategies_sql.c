@@ -17,7 +17,9 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 
 #include "strategies.h"
 #include "tc_series.h"
@@ -174,4 +176,52 @@ tc_sql_arbitrage(PG_FUNCTION_ARGS)
 	tc_arbitrage(in[0].v, in[1].v, in[2].v, in[3].v, in[0].n, PG_GETARG_INT32(4),
 				 PG_GETARG_JSONB_P(5), &s);
 	return signal_datum(fcinfo, &s);
+}
+
+/*
+ * vol_target_size(score, risk_budget, sigma, price, cap, lot): the quantity
+ * |score| * risk_budget / (sigma * price), at most 1e15, rounded down to whole
+ * lots (lot NULL or 0: 1e-8); NULL when an input is NULL, sigma or price is
+ * not positive or the budget is negative.  cap is applied by the caller.
+ *
+ * In C because run_strategies sizes every non-flat signal and decision with
+ * it: as a SQL function with its own search_path it could not be inlined and
+ * cost a function executor per row.  The arithmetic is PostgreSQL's own,
+ * operation by operation: float8 multiply/divide with their range checks,
+ * least() ordering NaN last, then numeric divide, floor and multiply.
+ */
+PG_FUNCTION_INFO_V1(tc_sql_vol_target_size);
+Datum
+tc_sql_vol_target_size(PG_FUNCTION_ARGS)
+{
+	float8		score,
+				budget,
+				sigma,
+				price,
+				q;
+	Datum		lot,
+				n;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_NULL();
+	score = PG_GETARG_FLOAT8(0);
+	budget = PG_GETARG_FLOAT8(1);
+	sigma = PG_GETARG_FLOAT8(2);
+	price = PG_GETARG_FLOAT8(3);
+	if (!float8_gt(sigma, 0.0) || !float8_gt(price, 0.0) || !float8_ge(budget, 0.0))
+		PG_RETURN_NULL();
+	q = float8_div(float8_mul(fabs(score), budget), float8_mul(sigma, price));
+	if (!float8_lt(q, 1e15))
+		q = 1e15;
+	if (PG_ARGISNULL(5) ||
+		DatumGetBool(DirectFunctionCall2(numeric_eq, PG_GETARG_DATUM(5),
+										 NumericGetDatum(int64_to_numeric(0)))))
+		lot = DirectFunctionCall3(numeric_in, CStringGetDatum("1e-8"),
+								  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	else
+		lot = PG_GETARG_DATUM(5);
+	n = DirectFunctionCall1(float8_numeric, Float8GetDatum(q));
+	n = DirectFunctionCall2(numeric_div, n, lot);
+	n = DirectFunctionCall1(numeric_floor, n);
+	PG_RETURN_DATUM(DirectFunctionCall2(numeric_mul, n, lot));
 }

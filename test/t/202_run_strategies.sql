@@ -1,6 +1,6 @@
 -- run_strategies on a small market made in the test: signals, decisions, vote, veto, caps, events.
 BEGIN;
-SELECT plan(29);
+SELECT plan(36);
 SET LOCAL search_path = tradecore, public;
 -- only this test's strategies run (anything already configured is switched off until ROLLBACK)
 UPDATE trading_strategies SET active = false;
@@ -107,6 +107,14 @@ SELECT is((SELECT (errors, signals) FROM r5), (1, 16), 'bad parameters: one run.
 SELECT is((SELECT payload->>'sqlstate' FROM events WHERE type = 'run.error' AND (payload->>'run_id')::bigint = (SELECT run_id FROM r5)),
           '22023', 'run.error carries the SQLSTATE');
 
+-- run_strategies_core refuses arrays that do not line up (it is meant to be called by run_strategies)
+SELECT throws_ok($$SELECT * FROM run_strategies_core(0, '2026-01-01', '{1,2}', '{a}', '{momentum,pairs}', '{NULL,NULL}',
+                   '{NULL,NULL}', '{"{}","{}"}', '{1 minute,1 minute}', '{10,10}', '{1,1}', '{}', '{0,0}')$$,
+                 '2202E', NULL, 'run_strategies_core: one element per strategy in every array');
+SELECT throws_ok($$SELECT * FROM run_strategies_core(0, '2026-01-01', '{1}', '{a}', '{momentum}', '{NULL}',
+                   '{NULL}', '{"{}"}', '{1 minute}', '{10}', '{1}', '{5}', '{2}')$$,
+                 '2202E', NULL, 'run_strategies_core: instrument_ends within instrument_ids');
+
 -- privileges: the operator runs strategies, the viewer only reads the results
 UPDATE trading_strategies SET params = '{"window": 250}' WHERE name = 'test_momentum';
 SELECT ok(NOT has_function_privilege('tradecore_viewer', 'tradecore.run_strategies(timestamptz)', 'EXECUTE')
@@ -117,6 +125,32 @@ CREATE TEMP TABLE r_op AS SELECT * FROM run_strategies('2026-01-01 05:00:30');
 RESET ROLE;
 SELECT is((SELECT (errors, signals) FROM r_op), (0, 20), 'tradecore_operator runs strategies');
 SELECT ok(has_table_privilege('tradecore_viewer', 'tradecore.signal_decisions', 'SELECT'), 'the viewer reads decisions');
+
+-- an instrument whose window holds a single bar has no volatility: its signal is written and
+-- the run goes on (sizing used to ask realized_volatility for a period of 0 and fail the run)
+INSERT INTO instruments (exchange_id, symbol, venue_symbol, base_asset, quote_asset, lot_size)
+SELECT id, 'TCXC/USD', 'TCXCUSD', 'TCXC', 'USD', 0.001 FROM exchanges WHERE code = 'paper';
+INSERT INTO candles (instrument_id, exchange_id, "interval", ts, open, high, low, close, volume)
+SELECT id, exchange_id, '1 minute', '2026-01-01 04:59', 100, 100, 100, 100, 10 FROM instruments WHERE symbol = 'TCXC/USD';
+UPDATE trading_strategies SET instrument_ids = instrument_ids || (SELECT id FROM instruments WHERE symbol = 'TCXC/USD')
+ WHERE name = 'test_mean_reversion';
+CREATE TEMP TABLE r6 AS SELECT * FROM run_strategies('2026-01-01 05:00:30');
+SELECT is((SELECT (errors, signals, decisions) FROM r6), (0, 21, 5), 'a single-bar window: no error, its signal and decision are written');
+SELECT is((SELECT (d.direction, t.reason->>'status', (t.reason->>'bars')::int)
+             FROM signal_decisions d JOIN trading_signals t USING (run_id, instrument_id)
+            WHERE d.run_id = (SELECT run_id FROM r6) AND d.instrument_id = (SELECT id FROM instruments WHERE symbol = 'TCXC/USD')),
+          (0::smallint, 'insufficient_data'::text, 1), 'it is flat: insufficient data, one bar');
+
+-- a disabled venue quotes nothing: arbitrage on its own instruments is flat, the run goes on
+-- (the instrument's own venue used to be missing from the quotes, the strategy got a NULL
+-- venue and the run failed on a NULL direction)
+UPDATE exchanges SET enabled = false WHERE code = 'tstb';
+CREATE TEMP TABLE r7 AS SELECT * FROM run_strategies('2026-01-01 05:00:30');
+SELECT is((SELECT (r7.errors, count(*) FILTER (WHERE t.direction <> 0))
+             FROM r7 JOIN trading_signals t ON t.run_id = r7.run_id AND t.reason->>'strategy' = 'arbitrage'
+            GROUP BY r7.errors),
+          (0, 0::bigint), 'a disabled venue: no error, no arbitrage trade');
+UPDATE exchanges SET enabled = true WHERE code = 'tstb';
 
 -- candle_windows decodes numeric closes exactly as PostgreSQL's numeric -> float8 cast
 CREATE TEMP TABLE tricky AS
@@ -130,6 +164,18 @@ SELECT is((SELECT closes FROM candle_windows(ARRAY[(SELECT min(id) FROM ids)], '
           (SELECT array_agg(v::float8 ORDER BY k) FROM tricky), 'candle closes equal the numeric -> float8 cast, bit for bit');
 SELECT is((SELECT count(*) FROM candle_windows(ARRAY[(SELECT min(id) FROM ids)], '1 hour', 3, '2026-02-01 05:00')), 1::bigint,
           'candle_windows: one row per instrument with bars');
+SELECT is((SELECT closes FROM candle_windows(ARRAY[-9223372036854775808, (SELECT min(id) FROM ids), 9223372036854775807],
+                                             '1 hour', 100, '2026-02-02')),
+          (SELECT array_agg(v::float8 ORDER BY k) FROM tricky), 'candle_windows: ids at both ends of bigint (their span overflows int64)');
+-- bars at times not aligned to the interval: more bars than bar slots, all of them, in time order
+INSERT INTO candles (instrument_id, exchange_id, "interval", ts, open, high, low, close, volume)
+SELECT i.id, i.exchange_id, '1 day', '2026-03-01'::timestamptz + m * interval '7 hours 13 minutes', 500, 1000, 1, 1000 - m, m
+  FROM instruments i JOIN ids USING (id), generate_series(0, 40) m;
+SELECT is((SELECT array_agg(closes ORDER BY instrument_id) FROM candle_windows((SELECT array_agg(id) FROM ids), '1 day', 3, '2026-03-09')),
+          (SELECT array_agg(c ORDER BY id) FROM (
+              SELECT c.instrument_id AS id, array_agg(c.close::float8 ORDER BY c.ts) AS c FROM candles c JOIN ids ON ids.id = c.instrument_id
+               WHERE c."interval" = '1 day' AND c.ts > '2026-03-05' AND c.ts <= '2026-03-08' GROUP BY 1) q),
+          'candle_windows: bars off the interval grid (more than one per slot) all come, oldest first');
 
 SELECT * FROM finish();
 ROLLBACK;
