@@ -494,10 +494,10 @@ AS $$
 DECLARE
     r        tradecore.live_order_requests;
     v_venue  text;
-    v_max    integer := tradecore._setting_int('tradecore.order_max_attempts');
-    v_cap    integer := tradecore._setting_int('tradecore.order_max_backoff_ms');
-    v_delay  integer := tradecore._setting_int('tradecore.order_lookup_delay_ms');
-    v_sync   integer := tradecore._setting_int('tradecore.order_sync_interval_ms');
+    v_max    integer;
+    v_cap    integer;
+    v_delay  integer;
+    v_sync   integer;
     v_wait   double precision;
     v_msg    text := left(coalesce(CASE WHEN p_code IS NOT NULL THEN p_code || ': ' END, '') || coalesce(p_message, p_outcome), 500);
     v_lookup boolean;
@@ -507,6 +507,13 @@ BEGIN
     IF NOT FOUND OR r.state <> 'pending' THEN
         RETURN coalesce(r.state, 'missing');
     END IF;
+    -- one scan of pg_settings (each costs most of a millisecond)
+    SELECT max(s.setting::integer) FILTER (WHERE s.name = 'tradecore.order_max_attempts'),
+           max(s.setting::integer) FILTER (WHERE s.name = 'tradecore.order_max_backoff_ms'),
+           max(s.setting::integer) FILTER (WHERE s.name = 'tradecore.order_lookup_delay_ms'),
+           max(s.setting::integer) FILTER (WHERE s.name = 'tradecore.order_sync_interval_ms')
+      INTO v_max, v_cap, v_delay, v_sync
+      FROM pg_settings s WHERE s.name LIKE 'tradecore.order\_%';
     SELECT e.code INTO v_venue FROM tradecore.exchanges e WHERE e.id = r.exchange_id;
     -- exponential backoff with jitter in [0.5, 1), at least Retry-After
     v_wait := greatest(least(v_cap::double precision, 500.0 * 2 ^ least(greatest(r.attempts - 1, 0), 20))

@@ -187,6 +187,17 @@ curl -s "$FAKE/__fill?venue=binance&client_id=$(vcid sync)&qty=0.3&price=37000" 
 check "status sync: the rest fills; one fill row per increase, position updated" \
   'wait_for 10 "SELECT o.status = '"'"'filled'"'"' AND (SELECT count(*) = 2 AND sum(qty) = 0.5 FROM tradecore.fills WHERE order_id = $id) AND (SELECT qty >= 0.5 FROM tradecore.trading_positions WHERE wallet_id = $W AND instrument_id = o.instrument_id) FROM tradecore.orders o WHERE o.id = $id"'
 
+omode binance fill
+id=$(q "SELECT tradecore.place_order($W, 'BTC/USDT', 'sell', 0.25, client_order_id => 's33-$run-mkt', exchange => 'binance')")
+check "binance: a market order filled at once is recorded filled from the answer, with its fill" \
+  'status_is $id filled && [ "$(q "SELECT count(*) || '"'"' '"'"' || sum(qty) FROM tradecore.fills WHERE order_id = $id")" = "1 0.25" ]'
+omode binance ok
+id=$(place kraken ksync)
+status_is $id open >/dev/null || true
+curl -s "$FAKE/__fill?venue=kraken&client_id=$(vcid ksync)&qty=0.5&price=37000" >/dev/null
+check "kraken status sync: an order no longer open is found among the closed orders, filled" \
+  'wait_for 10 "SELECT status = '"'"'filled'"'"' AND filled_qty = 0.5 FROM tradecore.orders WHERE id = $id"'
+
 # ---- no placement ever happened twice ----
 dups=$(curl -s "$FAKE/__orders" | python3 -c "import json,sys; print(sum(1 for n in json.load(sys.stdin)['placed'].values() if n > 1))")
 check "across everything above, no client order id was placed twice at any venue" '[ "$dups" = 0 ]'
@@ -206,4 +217,13 @@ check "the sender never holds a transaction open while waiting for a venue" \
   '[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE backend_type = '"'"'tradecore order sender'"'"' AND state LIKE '"'"'idle in transaction%'"'"'")" = 0 ]'
 check "the same sender process did all of it (pid $sender)" \
   '[ "$(q "SELECT pid FROM pg_stat_activity WHERE backend_type = '"'"'tradecore order sender'"'"' AND datname = '"'"'tradecore'"'"'")" = "$sender" ]'
+
+# ---- the sender dies while a place is in flight: after its restart the order is looked up ----
+omode coinbase timeout
+id=$(place coinbase crash)
+for _ in $(seq 50); do [ "$(placed coinbase "$(vcid crash)")" = 1 ] && break; sleep 0.1; done
+q "SELECT pg_terminate_backend($sender)" >/dev/null
+omode coinbase ok
+check "sender killed mid-request: the restarted sender finds the order by client id (open)" 'status_is $id open 30'
+check "sender killed mid-request: the order was placed exactly once" '[ "$(placed coinbase "$(vcid crash)")" = 1 ]'
 exit $fail
