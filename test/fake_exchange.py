@@ -25,6 +25,7 @@ venue's own authentication error):
                                        500 (HTML to placing requests, order not taken),
                                        timeout (the order is
                                        taken, then the answer hangs past any client timeout),
+                                       garbage (the order is taken, the answer is HTML),
                                        badsig (verify with another secret)
     GET /__orders                      JSON: orders per venue by client id, and how many
                                        times each client id was placed (must never exceed 1)
@@ -347,6 +348,8 @@ class OrderHandler:
     def answer_or_hang(self, venue, status, body):
         if ORDER_MODES[venue] == "timeout":
             time.sleep(30)   # the order is taken; the answer never arrives in time
+        if ORDER_MODES[venue] == "garbage":
+            return self.send(200, "<html>order accepted</html>")   # taken, answer unreadable
         return self.send(status, json.dumps(body))
 
     def order_admin(self, u, q):

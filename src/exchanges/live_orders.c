@@ -605,6 +605,19 @@ parse_kraken(TcOrderAction action, long http, Jsonb *jb, const char *client_id, 
 	}
 }
 
+/*
+ * A venue refusing a place as a duplicate of an open order with our client id
+ * says the order exists: look it up rather than mark it rejected.
+ */
+static void
+duplicate_is_unknown(TcOrderAction action, TcLiveResult *r)
+{
+	/* Binance "Duplicate order sent.", Coinbase "duplicate client_oid", Kraken "Duplicate order" */
+	if (action == TC_ORDER_PLACE && r->outcome == TC_LIVE_REJECTED && r->message != NULL &&
+		strstr(r->message, "uplicate") != NULL)
+		r->outcome = TC_LIVE_UNKNOWN;
+}
+
 void
 tc_live_parse(TcVenue v, TcOrderAction action, long http_status,
 			  const char *body, size_t len, const char *client_id, TcLiveResult *r)
@@ -631,6 +644,7 @@ tc_live_parse(TcVenue v, TcOrderAction action, long http_status,
 				parse_coinbase(action, http_status, jb, client_id, r);
 			else
 				parse_kraken(action, http_status, jb, client_id, r);
+			duplicate_is_unknown(action, r);
 		}
 	}
 	PG_CATCH();

@@ -136,6 +136,25 @@ for v in binance coinbase kraken; do
     '[ "$(q "SELECT count(*) > 0 FROM tradecore.exchange_errors WHERE details->>'"'"'order_id'"'"' = '"'"'$id'"'"' AND kind = '"'"'timeout'"'"'")" = t ]'
 done
 
+# ---- the order is taken but the answer is unreadable: looked up, placed once ----
+omode kraken garbage
+id=$(place kraken garb)
+check "kraken: an unreadable answer to a place is looked up; the order is found open and placed once" \
+  'status_is $id open 15 && [ "$(placed kraken "$(vcid garb)")" = 1 ]'
+omode kraken ok
+
+# ---- place_order in a transaction that rolls back sends nothing ----
+out=$(runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" psql -qAtX -v ON_ERROR_STOP=1 -d tradecore \
+  -c "BEGIN" -c "SELECT tradecore.place_order($W, 'BTC/USDT', 'buy', 0.5, 37000.00, client_order_id => 's33-$run-rb', exchange => 'binance')" \
+  -c "SELECT count(*) FROM tradecore.live_order_requests r JOIN tradecore.orders o ON o.id = r.order_id
+       WHERE o.client_order_id = 's33-$run-rb' AND o.status = 'new' AND r.state = 'pending' AND r.action = 'place'" \
+  -c "SELECT pg_sleep(1.5)" -c "ROLLBACK")
+check "inside the caller's transaction the order is new with a pending request, and nothing is sent before commit" \
+  '[ "$(sed -n 2p <<<"$out")" = 1 ] && [ "$(placed binance "$(vcid rb)")" = 0 ]'
+sleep 1
+check "a rolled-back place_order leaves no order and sends nothing" \
+  '[ "$(q "SELECT count(*) FROM tradecore.orders WHERE client_order_id = '"'"'s33-$run-rb'"'"'")" = 0 ] && [ "$(placed binance "$(vcid rb)")" = 0 ]'
+
 # ---- 500 (order not taken) and 429: retried after a lookup / backoff, placed once ----
 omode coinbase 500
 id=$(place coinbase e500)

@@ -4,7 +4,7 @@
 -- state machine (_live_record) and fill recording (_live_apply) driven directly; local and
 -- queued cancels; and who may see the queue and the secrets.
 BEGIN;
-SELECT plan(57);
+SELECT plan(61);
 
 INSERT INTO tradecore.exchanges (code, name, kind, enabled)
 VALUES ('binance', 'Binance', 'live', true), ('coinbase', 'Coinbase Exchange', 'live', true), ('kraken', 'Kraken', 'live', true)
@@ -74,6 +74,8 @@ SELECT is((SELECT outcome FROM tradecore.parse_order_response('binance', 'place'
           'binance: a 5xx to a place is unknown (the venue documents its execution status as unknown)');
 SELECT is((SELECT outcome FROM tradecore.parse_order_response('binance', 'place', 408, '{"code":-1007,"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."}')), 'unknown',
           'binance: -1007 is unknown');
+SELECT is((SELECT outcome FROM tradecore.parse_order_response('binance', 'place', 400, '{"code":-2010,"msg":"Duplicate order sent."}')), 'unknown',
+          'binance: a place refused as a duplicate of our client id means the order exists: look it up, never mark it rejected');
 SELECT is((SELECT outcome FROM tradecore.parse_order_response('binance', 'place', 429, '{"code":-1003,"msg":"Too many requests."}')), 'retry',
           'binance: 429 is a retry (not executed)');
 SELECT is((SELECT outcome FROM tradecore.parse_order_response('binance', 'place', 200, '{"symbol":"BTCUSDT","orderId":28,"clientOrderId":"someone-else","status":"NEW"}', 'mine')),
@@ -191,6 +193,14 @@ SELECT ok(NOT bool_or(has_function_privilege(r, f, 'EXECUTE')),
                     'tradecore._live_apply(bigint, text, text, numeric, numeric, text, jsonb)',
                     'tradecore._live_place_order(bigint, integer, text, text, numeric, numeric, text, text, text, bigint)',
                     'tradecore._live_cancel_order(bigint)', 'tradecore._live_wake(integer)']) f;
+
+SET LOCAL ROLE tradecore_agent;
+SELECT throws_ok('SELECT count(*) FROM tradecore.live_order_requests', '42501', NULL, 'an agent reading the queue: permission denied');
+SELECT throws_ok('SELECT count(*) FROM tradecore.exchange_credentials', '42501', NULL, 'an agent reading the credentials: permission denied');
+RESET ROLE;
+SET LOCAL ROLE tradecore_operator;
+SELECT ok((SELECT count(*) > 0 FROM tradecore.live_order_requests), 'an operator reads the queue (row-level security lets staff see every row)');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;
