@@ -30,8 +30,9 @@ done
 bq -c "SELECT pg_reload_conf()" >/dev/null
 sleep 1
 bq >/dev/null <<'SQL'
-INSERT INTO tradecore.exchanges (code, name, kind, enabled) VALUES ('binance', 'Binance', 'live', true)
-ON CONFLICT (code) DO UPDATE SET enabled = true, base_url = NULL;
+-- the sender paces each venue to rate_limit_per_sec; lift it to measure the sender itself
+INSERT INTO tradecore.exchanges (code, name, kind, enabled, rate_limit_per_sec) VALUES ('binance', 'Binance', 'live', true, 100000)
+ON CONFLICT (code) DO UPDATE SET enabled = true, base_url = NULL, rate_limit_per_sec = 100000;
 INSERT INTO tradecore.instruments (exchange_id, symbol, venue_symbol, base_asset, quote_asset, tick_size, lot_size)
 SELECT id, 'BTC/USDT', 'BTCUSDT', 'BTC', 'USDT', 0.01, 0.0001 FROM tradecore.exchanges WHERE code = 'binance'
 ON CONFLICT DO NOTHING;

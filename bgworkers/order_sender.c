@@ -60,6 +60,8 @@
 
 typedef struct Claimed
 {
+	int			exchange_id;
+	int			rate_limit_per_sec;
 	int64		request_id;
 	int64		order_id;
 	char	   *action;
@@ -92,6 +94,19 @@ typedef struct Outcome
 	TcLiveResult res;
 	int			retry_after_ms;
 } Outcome;
+
+/*
+ * Pacing: after a request to a venue, the next one waits 1 / exchanges.rate_limit_per_sec
+ * seconds, so a burst of queued orders never earns a 429 (or Binance's 418 ban).
+ */
+#define MAX_PACED 64
+typedef struct Pace
+{
+	int			exchange_id;
+	TimestampTz next_at;
+} Pace;
+static Pace paces[MAX_PACED];
+static int	npaces;
 
 static MemoryContext pass_cxt;
 static CURLM *multi;
@@ -327,6 +342,46 @@ cred_field(Jsonb *jb, const char *key)
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 
+static void
+pace_after_send(int exchange_id, int rate, int requests)
+{
+	TimestampTz next = GetCurrentTimestamp() + (int64) requests * USECS_PER_SEC / Max(rate, 1);
+	int			i;
+
+	for (i = 0; i < npaces && paces[i].exchange_id != exchange_id; i++)
+		;
+	if (i == npaces)
+	{
+		if (npaces == MAX_PACED)
+			return;
+		npaces++;
+	}
+	paces[i].exchange_id = exchange_id;
+	paces[i].next_at = next;
+}
+
+/* '{1,3}': the venues still paused; *until_ms: when the first of them is free again */
+static char *
+paused_venues(long *until_ms)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	StringInfoData b;
+
+	*until_ms = -1;
+	initStringInfo(&b);
+	appendStringInfoChar(&b, '{');
+	for (int i = 0; i < npaces; i++)
+	{
+		if (paces[i].next_at <= now)
+			continue;
+		appendStringInfo(&b, "%s%d", b.len > 1 ? "," : "", paces[i].exchange_id);
+		if (*until_ms < 0 || (paces[i].next_at - now) / 1000 < *until_ms)
+			*until_ms = (long) ((paces[i].next_at - now) / 1000);
+	}
+	appendStringInfoChar(&b, '}');
+	return b.data;
+}
+
 /* SQL side present?  The extension may not be created (or be older) in this database */
 static void
 check_schema(void)
@@ -334,7 +389,7 @@ check_schema(void)
 	int			ret;
 
 	begin_tx("tradecore order sender: checking the schema");
-	ret = SPI_execute("SELECT to_regprocedure('tradecore._live_claim(integer)') IS NOT NULL", true, 1);
+	ret = SPI_execute("SELECT to_regprocedure('tradecore._live_claim(integer, integer[])') IS NOT NULL", true, 1);
 	have_schema = ret == SPI_OK_SELECT && SPI_processed == 1 &&
 		strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "t") == 0;
 	end_tx();
@@ -347,7 +402,9 @@ claim(Claimed *c)
 	int			ret;
 	bool		found = false;
 	int64		lease = (int64) tc_order_timeout_ms * 3 + 5000;
-	char	   *sql = psprintf("SELECT * FROM tradecore._live_claim(%d)", (int) Min(lease, INT_MAX));
+	long		until;
+	char	   *sql = psprintf("SELECT * FROM tradecore._live_claim(%d, '%s')", (int) Min(lease, INT_MAX),
+							   paused_venues(&until));
 
 	begin_tx("tradecore order sender: claiming a request");
 	ret = SPI_execute(sql, false, 1);
@@ -361,6 +418,8 @@ claim(Claimed *c)
 
 		memset(c, 0, sizeof(*c));
 		c->request_id = pg_strtoint64(col(tup, td, "request_id"));
+		c->exchange_id = pg_strtoint32(col(tup, td, "exchange_id"));
+		c->rate_limit_per_sec = pg_strtoint32(col(tup, td, "rate_limit_per_sec"));
 		c->order_id = pg_strtoint64(col(tup, td, "order_id"));
 		c->action = col(tup, td, "action");
 		c->was_lookup = strcmp(col(tup, td, "was_lookup"), "t") == 0;
@@ -564,16 +623,25 @@ process_one(void)
 	}
 	else
 	{
+		int			sent = 0;
+
 		action = c.was_lookup ? TC_ORDER_LOOKUP :
 			strcmp(c.action, "cancel") == 0 ? TC_ORDER_CANCEL : TC_ORDER_PLACE;
-		if (attempt(&c, action, 0, &out) && action == TC_ORDER_LOOKUP &&
+		if (attempt(&c, action, 0, &out) && ++sent && action == TC_ORDER_LOOKUP &&
 			strcmp(out.outcome, "not_found") == 0)
 		{
 			/* Kraken: not among the open orders, so ask the closed ones */
 			for (int step = 1; step < tc_live_lookup_steps(c.venue); step++)
-				if (!attempt(&c, action, step, &out) || strcmp(out.outcome, "not_found") != 0)
+			{
+				if (!attempt(&c, action, step, &out))
 					break;
+				sent++;
+				if (strcmp(out.outcome, "not_found") != 0)
+					break;
+			}
 		}
+		if (sent > 0)
+			pace_after_send(c.exchange_id, c.rate_limit_per_sec, sent);
 	}
 	wipe(c.cred.api_key);
 	wipe(c.cred.api_secret);
@@ -582,16 +650,22 @@ process_one(void)
 	return true;
 }
 
-/* milliseconds until the next request is due, capped at IDLE_WAIT_MS */
+/*
+ * Milliseconds until the next request of a venue not paused is due, or until the first
+ * paused venue is free again, capped at IDLE_WAIT_MS.
+ */
 static long
 ms_until_due(void)
 {
 	long		ms = IDLE_WAIT_MS;
+	long		until;
 	int			ret;
+	char	   *paused = paused_venues(&until);
 
+	if (until >= 0)
+		ms = Min(ms, until + 1);
 	begin_tx("tradecore order sender: next due request");
-	ret = SPI_execute("SELECT ceil(greatest(extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000, 0))::int8"
-					  "  FROM tradecore.live_order_requests WHERE state = 'pending'", true, 1);
+	ret = SPI_execute(psprintf("SELECT tradecore._live_next_due_ms('%s')", paused), true, 1);
 	if (ret == SPI_OK_SELECT && SPI_processed == 1)
 	{
 		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);

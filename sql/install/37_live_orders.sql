@@ -417,12 +417,13 @@ REVOKE ALL ON FUNCTION tradecore._live_enqueue_syncs() FROM PUBLIC;
 
 -- Takes the next due request (FOR UPDATE SKIP LOCKED), leases it and returns what the
 -- sender needs to send it, decrypted credentials included.  A cancel waits while the
--- order's place request is pending: it must not overtake the order it cancels.
-CREATE FUNCTION tradecore._live_claim(p_lease_ms integer,
+-- order's place request is pending: it must not overtake the order it cancels.  Venues in
+-- p_paused are skipped: the sender paces each venue to exchanges.rate_limit_per_sec.
+CREATE FUNCTION tradecore._live_claim(p_lease_ms integer, p_paused integer[],
     OUT request_id bigint, OUT order_id bigint, OUT action text, OUT was_lookup boolean, OUT attempts integer,
     OUT venue_client_id text, OUT exchange_id integer, OUT venue text, OUT base_url text, OUT venue_symbol text,
     OUT side text, OUT type text, OUT time_in_force text, OUT price text, OUT qty text,
-    OUT credentials text, OUT credentials_error text)
+    OUT credentials text, OUT credentials_error text, OUT rate_limit_per_sec integer)
 RETURNS SETOF record
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -436,6 +437,7 @@ BEGIN
      WHERE x.state = 'pending' AND x.next_attempt_at <= now()
        -- a disabled venue is a kill switch of its own: its requests wait
        AND EXISTS (SELECT 1 FROM tradecore.exchanges v WHERE v.id = x.exchange_id AND v.enabled)
+       AND NOT (x.exchange_id = ANY (coalesce(p_paused, '{}')))
        AND (x.action = 'place' OR NOT EXISTS (
                SELECT 1 FROM tradecore.live_order_requests p
                 WHERE p.order_id = x.order_id AND p.action = 'place' AND p.state = 'pending'))
@@ -464,6 +466,7 @@ BEGIN
     exchange_id := e.id;
     venue := e.code;
     base_url := nullif(e.base_url, '');
+    rate_limit_per_sec := e.rate_limit_per_sec;
     SELECT i.venue_symbol INTO venue_symbol FROM tradecore.instruments i WHERE i.id = o.instrument_id;
     side := o.side;
     type := o.type;
@@ -478,9 +481,30 @@ BEGIN
     RETURN NEXT;
 END
 $$;
-COMMENT ON FUNCTION tradecore._live_claim(integer) IS
-    'Internal to the order sender (superuser only): leases the next due live order request and returns it with the order, the venue and its decrypted credentials.';
-REVOKE ALL ON FUNCTION tradecore._live_claim(integer) FROM PUBLIC;
+COMMENT ON FUNCTION tradecore._live_claim(integer, integer[]) IS
+    'Internal to the order sender (superuser only): leases the next due live order request of a venue not paused and returns it with the order, the venue, its rate limit and its decrypted credentials.';
+REVOKE ALL ON FUNCTION tradecore._live_claim(integer, integer[]) FROM PUBLIC;
+
+-- When the sender should look again: the earliest next_attempt_at among the requests
+-- _live_claim could take (same conditions, time aside), in milliseconds from now; NULL
+-- when there is none.  A cancel behind a pending place, or a request of a disabled or
+-- paused venue, must not make the sender spin.
+CREATE FUNCTION tradecore._live_next_due_ms(p_paused integer[]) RETURNS bigint
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT ceil(greatest(extract(epoch FROM min(x.next_attempt_at) - clock_timestamp()) * 1000, 0))::bigint
+      FROM tradecore.live_order_requests x
+     WHERE x.state = 'pending'
+       AND EXISTS (SELECT 1 FROM tradecore.exchanges v WHERE v.id = x.exchange_id AND v.enabled)
+       AND NOT (x.exchange_id = ANY (coalesce(p_paused, '{}')))
+       AND (x.action = 'place' OR NOT EXISTS (
+               SELECT 1 FROM tradecore.live_order_requests p
+                WHERE p.order_id = x.order_id AND p.action = 'place' AND p.state = 'pending'))
+$$;
+COMMENT ON FUNCTION tradecore._live_next_due_ms(integer[]) IS
+    'Internal to the order sender: milliseconds until the next request it could claim is due (NULL: none).';
+REVOKE ALL ON FUNCTION tradecore._live_next_due_ms(integer[]) FROM PUBLIC;
 
 -- The state machine: what one attempt's outcome does to the request and the order.
 CREATE FUNCTION tradecore._live_record(p_request bigint, p_was_lookup boolean, p_outcome text,
@@ -526,6 +550,12 @@ BEGIN
                 jsonb_strip_nulls(jsonb_build_object('order_id', r.order_id, 'request_id', r.id, 'action', r.action,
                                                      'lookup', p_was_lookup, 'attempt', r.attempts, 'code', p_code,
                                                      'venue_client_id', r.venue_client_id, 'outcome', p_outcome)));
+    END IF;
+
+    IF r.action = 'sync' AND coalesce(v_sync, 0) = 0 AND p_outcome <> 'ok' THEN
+        -- the sync was turned off while this one was pending: no retry
+        UPDATE tradecore.live_order_requests SET state = 'done', last_error = v_msg WHERE id = r.id;
+        RETURN 'done';
     END IF;
 
     IF p_outcome = 'ok' THEN

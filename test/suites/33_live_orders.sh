@@ -189,6 +189,27 @@ setg live_trading on
 reload
 check "kill switch on again: the queued cancel is sent and the order canceled" 'status_is $OK_kraken canceled 10'
 
+# ---- a cancel behind a place whose outcome is unknown waits for it, without spinning ----
+setg order_lookup_delay_ms 4000
+setg order_sync_interval_ms 0   # the status syncs of the open orders above would be real work
+reload
+omode binance timeout
+id=$(place binance cxl)
+wait_for 10 "SELECT lookup AND last_error IS NOT NULL FROM tradecore.live_order_requests WHERE order_id = $id AND action = 'place'" || true
+out=$(q_err "SELECT tradecore.cancel_order($id)")
+sleep 1   # the status syncs still pending finish
+ticks() { awk '{print $14 + $15}' /proc/"$sender"/stat; }
+t0=$(ticks); sleep 2; t1=$(ticks)
+echo "# sender CPU while a cancel waits behind a place being resolved: $((t1 - t0)) ticks in 2 s"
+check "the queued cancel does not make the sender spin (under 5% CPU while it waits)" \
+  'grep -q pending_cancel <<<"$out" && [ $((t1 - t0)) -lt 10 ]'
+omode binance ok
+check "the place is resolved by lookup first, then the cancel is sent: canceled, placed once" \
+  'status_is $id canceled 20 && [ "$(placed binance "$(vcid cxl)")" = 1 ]'
+setg order_lookup_delay_ms 1500
+setg order_sync_interval_ms 500
+reload
+
 # ---- cancels on the other venues; a never-sent order cancels locally ----
 for v in binance coinbase; do
   eval "oid=\$OK_$v"

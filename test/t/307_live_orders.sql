@@ -188,11 +188,12 @@ SELECT ok(NOT has_table_privilege('tradecore_agent', 'tradecore.exchange_credent
 SELECT ok(NOT bool_or(has_function_privilege(r, f, 'EXECUTE')),
           'no tradecore role may call the sender''s internals (claim returns decrypted secrets)')
   FROM unnest(ARRAY['tradecore_agent', 'tradecore_viewer', 'tradecore_operator', 'tradecore_admin']) r,
-       unnest(ARRAY['tradecore._live_claim(integer)',
+       unnest(ARRAY['tradecore._live_claim(integer, integer[])',
                     'tradecore._live_record(bigint, boolean, text, integer, text, text, numeric, numeric, text, text, text, integer)',
                     'tradecore._live_apply(bigint, text, text, numeric, numeric, text, jsonb)',
                     'tradecore._live_place_order(bigint, integer, text, text, numeric, numeric, text, text, text, bigint)',
-                    'tradecore._live_cancel_order(bigint)', 'tradecore._live_wake(integer)']) f;
+                    'tradecore._live_cancel_order(bigint)', 'tradecore._live_wake(integer)',
+                    'tradecore._live_next_due_ms(integer[])', 'tradecore._live_enqueue_syncs()']) f;
 
 SET LOCAL ROLE tradecore_agent;
 SELECT throws_ok('SELECT count(*) FROM tradecore.live_order_requests', '42501', NULL, 'an agent reading the queue: permission denied');
