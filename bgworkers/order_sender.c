@@ -11,9 +11,11 @@
  *	   with libcurl, with no transaction open;
  *	4. classify the answer and record it in a second short transaction
  *	   (_live_record, which holds the state machine; see 37_live_orders.sql);
- *	5. sleep on the latch until the next request is due.  place_order and
- *	   cancel_order set the latch when their transaction commits (tc_live_wake),
- *	   so a queued order goes out at once.
+ *	5. sleep on the latch until the next request it can take is due (at most
+ *	   1 s).  place_order and cancel_order set the latch when their transaction
+ *	   commits (tc_live_wake), so a queued order goes out at once.
+ * Each venue is paced to exchanges.rate_limit_per_sec: after a request to it,
+ * its requests are skipped for 1/rate seconds while other venues are served.
  *
  * Never placing an order twice rests on three things: the client order id is
  * the same on every attempt; _live_claim marks a place request "look up
