@@ -37,6 +37,7 @@ tradecore_register_workers(void)
 {
 	register_one("poller", "tradecore_poller_main");
 	register_one("llm", "tradecore_llm_main");
+	register_one("order sender", "tradecore_order_sender_main");
 	if (tc_bridge_enabled)
 		register_one("bridge", "tradecore_bridge_main");
 }

@@ -18,5 +18,6 @@ extern void tc_worker_idle_loop(const char *name, uint32 wait_event_info);
 PGDLLEXPORT void tradecore_poller_main(Datum main_arg);
 PGDLLEXPORT void tradecore_llm_main(Datum main_arg);
 PGDLLEXPORT void tradecore_bridge_main(Datum main_arg);
+PGDLLEXPORT void tradecore_order_sender_main(Datum main_arg);
 
 #endif							/* TRADECORE_WORKERS_H */

@@ -40,6 +40,13 @@ int			tc_bridge_ping_interval_s = 20;
 int			tc_bridge_idle_timeout_s = 60;
 int			tc_bridge_poll_ms = 1000;
 int			tc_bridge_gap_timeout_ms = 2000;
+/* live orders: the kill switch and the order sender (bgworkers/order_sender.c) */
+bool		tc_live_trading = false;
+int			tc_order_timeout_ms = 10000;
+int			tc_order_max_attempts = 8;
+int			tc_order_max_backoff_ms = 60000;
+int			tc_order_lookup_delay_ms = 30000;
+int			tc_order_sync_interval_ms = 10000;
 
 /* the bridge's reloadable parameters (bgworkers/bridge*.c, docs/bridge.md) */
 static void
@@ -83,6 +90,39 @@ define_bridge_gucs(void)
 							"How long the bridge waits for a missing event id before moving on.",
 							"Ids can commit out of order; see docs/bridge.md.",
 							&tc_bridge_gap_timeout_ms, 2000, 50, 600000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+}
+
+/* live orders (bgworkers/order_sender.c, sql/install/37_live_orders.sql, docs/exchanges.md) */
+static void
+define_live_order_gucs(void)
+{
+	DefineCustomBoolVariable("tradecore.live_trading",
+							 "Kill switch: whether orders may be sent to live venues.",
+							 "Off: place_order refuses live orders and the order sender sends nothing; queued requests wait.",
+							 &tc_live_trading, false, PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.order_timeout_ms",
+							"Timeout of one order request to a live venue, connection included.",
+							"A request that times out may have reached the venue: the order is looked up before it is sent again.",
+							&tc_order_timeout_ms, 10000, 100, 120000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.order_max_attempts",
+							"Attempts after which an order request that never reached a venue is given up.",
+							"Lookups of an order whose fate is unknown are never given up.",
+							&tc_order_max_attempts, 8, 1, 1000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.order_max_backoff_ms",
+							"Longest pause between two attempts of one order request (exponential backoff with jitter).",
+							NULL, &tc_order_max_backoff_ms, 60000, 100, 3600 * 1000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.order_lookup_delay_ms",
+							"Wait after an order request with an unknown outcome before looking the order up by client id.",
+							"At least the venue's acceptance window (Coinbase accepts a signed request for 30 s, Binance for our recvWindow of 5 s), so a late copy of the request cannot arrive after the lookup.",
+							&tc_order_lookup_delay_ms, 30000, 0, 3600 * 1000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("tradecore.order_sync_interval_ms",
+							"Interval between two status lookups of each open live order (fills, final state); 0 turns the sync off.",
+							NULL, &tc_order_sync_interval_ms, 10000, 0, 24 * 3600 * 1000,
 							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 }
 
@@ -178,6 +218,7 @@ tradecore_define_gucs(void)
 							60000, 100, 3600 * 1000,
 							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 	define_bridge_gucs();
+	define_live_order_gucs();
 
 	/*
 	 * PGC_POSTMASTER parameters can only be defined while the postmaster loads

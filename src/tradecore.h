@@ -44,6 +44,13 @@ extern int	tc_bridge_ping_interval_s;
 extern int	tc_bridge_idle_timeout_s;
 extern int	tc_bridge_poll_ms;
 extern int	tc_bridge_gap_timeout_ms;
+/* live orders: kill switch and order sender (bgworkers/order_sender.c); all SIGHUP */
+extern bool tc_live_trading;
+extern int	tc_order_timeout_ms;
+extern int	tc_order_max_attempts;
+extern int	tc_order_max_backoff_ms;
+extern int	tc_order_lookup_delay_ms;
+extern int	tc_order_sync_interval_ms;
 
 extern void tradecore_define_gucs(void);
 

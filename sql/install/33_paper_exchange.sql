@@ -181,10 +181,10 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown or disabled exchange "%"', place_order.exchange USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF v_ex.kind <> 'paper' THEN
-        RAISE EXCEPTION 'place_order routes to the paper exchange only'
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = 'Live venues are polled and their requests can be signed (tradecore.sign_request), but this release sends no live orders.';
+    IF v_ex.kind <> 'paper' THEN   -- queued for the order sender (37_live_orders.sql)
+        RETURN tradecore._live_place_order(place_order.wallet_id, v_ex.id, place_order.symbol, place_order.side,
+            place_order.qty, place_order.price, v_type, place_order.time_in_force, place_order.client_order_id,
+            place_order.agent_id);
     END IF;
     SELECT * INTO v_inst FROM tradecore.instruments i
      WHERE i.exchange_id = v_ex.id AND i.symbol = place_order.symbol AND i.active;
@@ -357,6 +357,9 @@ BEGIN
     -- final states: a retried cancel changes nothing
     IF v_o.status IN ('filled', 'canceled', 'rejected') THEN
         RETURN v_o.status;
+    END IF;
+    IF (SELECT e.kind FROM tradecore.exchanges e WHERE e.id = v_o.exchange_id) <> 'paper' THEN
+        RETURN tradecore._live_cancel_order(v_o.id);   -- 37_live_orders.sql
     END IF;
     v_left := tradecore.paper_unrest(v_o.id);
     UPDATE tradecore.orders o SET status = 'canceled', reject_reason = coalesce(o.reject_reason, 'canceled by request')
