@@ -1458,7 +1458,7 @@ tradecore_bridge_main(Datum main_arg)
 	TimestampTz behind_since = 0;	/* since when notified_max > hwm */
 
 	tc_worker_setup_signals();
-	bridge_wait_for_database();
+	tc_worker_wait_for_database("tradecore bridge probe");
 	BackgroundWorkerInitializeConnection(tc_database_name, NULL, 0);
 	pgstat_report_appname("tradecore bridge");
 	raise_fd_limit();

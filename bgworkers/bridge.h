@@ -217,7 +217,6 @@ extern char *bridge_outbox_workers_json(void);
 extern char *bridge_outbox_tables_json(Oid role);
 
 /* ---- bridge_listen.c ---- */
-extern void bridge_wait_for_database(void);
 extern void bridge_listen_connect(void);
 extern int	bridge_listen_socket(void);
 extern bool bridge_listen_consume(int64 *max_id);

@@ -128,49 +128,6 @@ bridge_listen_connect(void)
 	failure_logged = false;
 }
 
-/*
- * Waits, polling every 250 ms, until tradecore.database_name exists, so that
- * BackgroundWorkerInitializeConnection does not fail (and cost a 10 s restart)
- * when the server starts before the database is created.  The probe connects
- * to template1 as the operating-system user (there is no catalog access yet to
- * learn the superuser's name); if that fails for any reason other than a
- * missing database, the worker simply goes on and lets the connection decide.
- */
-void
-bridge_wait_for_database(void)
-{
-	char		port[16];
-	char	   *sockdir = pstrdup(Unix_socket_directories ? Unix_socket_directories : "/tmp");
-	char	   *comma = strchr(sockdir, ',');
-
-	if (comma)
-		*comma = '\0';
-	snprintf(port, sizeof(port), "%d", PostPortNumber);
-	for (int attempt = 0; attempt < 240; attempt++)
-	{
-		const char *keys[] = {"host", "port", "dbname", "application_name", "connect_timeout", NULL};
-		const char *vals[] = {sockdir, port, "template1", "tradecore bridge probe", "5", NULL};
-		const char *params[1] = {tc_database_name};
-		PGconn	   *conn = PQconnectdbParams(keys, vals, 0);
-		bool		exists = true;
-
-		if (PQstatus(conn) == CONNECTION_OK)
-		{
-			PGresult   *res = PQexecParams(conn, "SELECT 1 FROM pg_database WHERE datname = $1",
-										   1, NULL, params, NULL, NULL, 0);
-
-			exists = !(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 0);
-			PQclear(res);
-		}
-		PQfinish(conn);
-		if (exists)
-			return;
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 250, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-	}
-}
-
 int
 bridge_listen_socket(void)
 {

@@ -753,6 +753,7 @@ tradecore_order_sender_main(Datum main_arg)
 	bool		was_on = false;
 
 	tc_worker_setup_signals();
+	tc_worker_wait_for_database("tradecore order sender probe");
 	BackgroundWorkerInitializeConnection(tc_database_name, NULL, 0);
 	pgstat_report_appname("tradecore order sender");
 

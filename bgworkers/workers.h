@@ -13,6 +13,7 @@
 extern volatile sig_atomic_t tc_got_sighup;
 
 extern void tc_worker_setup_signals(void);
+extern void tc_worker_wait_for_database(const char *probe_name);
 extern void tc_worker_idle_loop(const char *name, uint32 wait_event_info);
 
 PGDLLEXPORT void tradecore_poller_main(Datum main_arg);
