@@ -144,7 +144,7 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION tradecore.copy_order_owner() IS 'BEFORE INSERT trigger filling agent_id and wallet_id of order_events and fills from their order.';
+COMMENT ON FUNCTION tradecore.copy_order_owner() IS 'BEFORE INSERT trigger filling agent_id and wallet_id of order_events and fills from their order when the writer left the wallet out.';
 
 CREATE TABLE tradecore.order_events (
     id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -164,10 +164,10 @@ COMMENT ON COLUMN tradecore.order_events.ts IS 'When it happened.';
 COMMENT ON COLUMN tradecore.order_events.kind IS 'What happened.';
 COMMENT ON COLUMN tradecore.order_events.details IS 'Venue answer, risk verdict or other context.';
 CREATE INDEX order_events_order_idx ON tradecore.order_events (order_id, ts);
--- WHEN: a writer that already supplies both owner keys (place_order does) pays no
--- PL/pgSQL call per row.
+-- WHEN: a writer that supplies the wallet supplies the owner keys (place_order does; a
+-- NULL agent_id then means an order without an agent) and pays no PL/pgSQL call per row.
 CREATE TRIGGER order_events_owner BEFORE INSERT ON tradecore.order_events
-    FOR EACH ROW WHEN (NEW.agent_id IS NULL OR NEW.wallet_id IS NULL)
+    FOR EACH ROW WHEN (NEW.wallet_id IS NULL)
     EXECUTE FUNCTION tradecore.copy_order_owner();
 
 CREATE TABLE tradecore.fills (
@@ -201,10 +201,10 @@ COMMENT ON COLUMN tradecore.fills.venue_fill_id IS 'Venue''s trade id, unique pe
 CREATE INDEX fills_order_idx ON tradecore.fills (order_id);
 CREATE INDEX fills_wallet_ts_idx ON tradecore.fills (wallet_id, ts DESC);
 CREATE INDEX fills_instrument_idx ON tradecore.fills (instrument_id);
--- WHEN: a writer that already supplies both owner keys (place_order does) pays no
--- PL/pgSQL call per row.
+-- WHEN: a writer that supplies the wallet supplies the owner keys (place_order does; a
+-- NULL agent_id then means an order without an agent) and pays no PL/pgSQL call per row.
 CREATE TRIGGER fills_owner BEFORE INSERT ON tradecore.fills
-    FOR EACH ROW WHEN (NEW.agent_id IS NULL OR NEW.wallet_id IS NULL)
+    FOR EACH ROW WHEN (NEW.wallet_id IS NULL)
     EXECUTE FUNCTION tradecore.copy_order_owner();
 
 CREATE TABLE tradecore.trading_positions (
