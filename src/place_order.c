@@ -12,37 +12,33 @@
  * a generic plan: their shapes never change, only their arguments.  The plan
  * cache replans them after DDL on the tables they use.
  *
- * Plans and a growing orders table.  A plan made while tradecore.orders is
- * empty (a fresh or freshly vacuumed table: the planner then trusts its
- * physical size of zero pages) looks rows up by sequential scan, and so does
- * every foreign-key check of fills and order_events against orders, whose
- * plans PostgreSQL caches the same way.  Nothing replans them while one
- * transaction fills the table, so placing n orders in one transaction cost
- * O(n^2): 5,000 orders after a VACUUM ran at a third of the speed of the same
- * orders in a table that was never vacuumed.  watch_orders_growth() below
- * invalidates the table's cached plans (a relcache invalidation, as DDL
- * would) each time the table has grown fourfold since this backend last
- * looked, so every plan that involves orders is made again for its size.
+ * Plans and growing tables.  A plan made while tradecore.orders is empty (a
+ * fresh or freshly vacuumed table: the planner then trusts its physical size
+ * of zero pages) looks rows up by sequential scan or hashes the whole table,
+ * and so does every foreign-key check of fills and order_events against
+ * orders, whose plans PostgreSQL caches the same way.  Nothing replans them
+ * while one transaction fills the table, so placing n orders in one
+ * transaction read O(n^2) rows: 5,000 orders after a VACUUM ANALYZE ran at a
+ * third of the speed of the same orders in the next session.  Every statement
+ * here finds rows by key or by row address, so the SQL declaration of this
+ * function rules out sequential scans, hash and merge joins for the plans made
+ * during the call (test/suites/33_paper_plans.sh counts the rows read).
  */
 #include "postgres.h"
 
-#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "storage/bufmgr.h"
 #include "storage/itemptr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
-#include "utils/rel.h"
 
 #include "matching.h"
 #include "matching_sql.h"
@@ -53,7 +49,6 @@ enum
 	P_LOOKUP,
 	P_INSERT,
 	P_EXISTING,
-	P_UPDATE,
 	P_POS_LOCK_TID,
 	P_POS_LOCK,
 	P_POS_UPDATE,
@@ -64,14 +59,19 @@ enum
 
 static SPIPlanPtr plans[P_COUNT];
 
-/* orders' size in blocks when this backend last (re)considered its plans */
-static BlockNumber orders_seen_blocks = InvalidBlockNumber;
-
 static const char *const sql[P_COUNT] = {
-	/* P_LOOKUP: the instrument, its exchange's fees and the wallet's agent */
+	/*
+	 * P_LOOKUP: the instrument, its exchange's fees, the wallet's agent, and
+	 * the order already placed under this client order id, if any, with
+	 * whether it differs from this one
+	 */
 	"SELECT i.id, i.tick_size, i.lot_size, i.quote_asset, e.maker_fee_bps, e.taker_fee_bps,"
-	"       (SELECT w.agent_id FROM tradecore.wallets w WHERE w.id = $3)"
+	"       (SELECT w.agent_id FROM tradecore.wallets w WHERE w.id = $3), x.id, x.differs"
 	"  FROM tradecore.instruments i JOIN tradecore.exchanges e ON e.id = i.exchange_id"
+	"  LEFT JOIN LATERAL ("
+	"       SELECT o.id, (o.instrument_id, o.side, o.type, o.time_in_force, o.qty)"
+	"                    IS DISTINCT FROM (i.id, $5, $6, $7, $8) OR o.price IS DISTINCT FROM $9 AS differs"
+	"         FROM tradecore.orders o WHERE o.wallet_id = $3 AND o.client_order_id = $4) x ON true"
 	" WHERE i.exchange_id = $1 AND i.symbol = $2 AND i.active",
 
 	/*
@@ -93,19 +93,6 @@ static const char *const sql[P_COUNT] = {
 	"SELECT o.id, (o.instrument_id, o.side, o.type, o.time_in_force, o.qty)"
 	"             IS DISTINCT FROM ($3, $4, $5, $6, $7) OR o.price IS DISTINCT FROM $8"
 	"  FROM tradecore.orders o WHERE o.wallet_id = $1 AND o.client_order_id = $2",
-
-	/*
-	 * P_UPDATE: the makers, one fill each (a maker fills at most once per
-	 * incoming order); the average is the expression a maker's average after
-	 * several partial fills has always been computed with
-	 */
-	"UPDATE tradecore.orders o"
-	"   SET filled_qty = o.filled_qty + u.qty,"
-	"       avg_fill_price = (coalesce(o.avg_fill_price, 0) * o.filled_qty + u.price * u.qty) / (o.filled_qty + u.qty),"
-	"       status = CASE WHEN o.filled_qty + u.qty = o.qty THEN 'filled' ELSE 'partially_filled' END"
-	"  FROM unnest($1::bigint[], $2::numeric[], $3::numeric[]) AS u(id, qty, price)"
-	" WHERE o.id = u.id"
-	" RETURNING o.id, o.wallet_id, o.agent_id, o.side, o.client_order_id, o.status",
 
 	/*
 	 * P_POS_LOCK_TID: the positions the fills change, found where this
@@ -132,73 +119,95 @@ static const char *const sql[P_COUNT] = {
 	" RETURNING wallet_id, ctid",
 
 	/*
-	 * P_RECORD: s holds both sides of every fill, taker side first, fill by
-	 * fill (ordinality n).  Rows get ids in that order: fills, then the
-	 * order events (the taker's 'new', each side of each fill, the taker's
-	 * final state), then the outbox events (per fill the taker's and the
-	 * maker's fill, the maker's order.filled when it completed; then the
-	 * taker's event), each filed under the wallet and agent of the order it
-	 * describes: a maker's fill belongs to the maker, whoever the caller is.
+	 * P_RECORD: m updates the makers (one fill each: a maker fills at most
+	 * once per incoming order; the average is the expression a maker's
+	 * average after several partial fills has always been computed with);
+	 * s holds both sides of every fill, taker side first (k), fill by fill
+	 * (n).  Rows get ids in that order: fills, then the order events (the
+	 * taker's 'new', each side of each fill, the taker's final state), then
+	 * the outbox events (per fill the taker's and the maker's fill, the
+	 * maker's order.filled when it completed; then the taker's event), each
+	 * filed under the wallet and agent of the order it describes: a maker's
+	 * fill belongs to the maker, whoever the caller is.  Returns the owners
+	 * and sides of s for the positions.
 	 */
-	"WITH s AS ("
-	"    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],"
-	"                         $7::numeric[], $8::numeric[], $9::numeric[], $10::text[], $11::text[], $12::text[])"
-	"                  WITH ORDINALITY AS s(order_id, counter_id, wallet_id, agent_id, side, liq, price, qty, fee,"
-	"                                       venue, coid, status, n)"
+	"WITH f AS ("
+	"    SELECT * FROM unnest($1::bigint[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[])"
+	"                  WITH ORDINALITY AS f(maker, price, qty, tfee, mfee, n)"
+	"), m AS ("
+	"    UPDATE tradecore.orders o"
+	"       SET filled_qty = o.filled_qty + f.qty,"
+	"           avg_fill_price = (coalesce(o.avg_fill_price, 0) * o.filled_qty + f.price * f.qty) / (o.filled_qty + f.qty),"
+	"           status = CASE WHEN o.filled_qty + f.qty = o.qty THEN 'filled' ELSE 'partially_filled' END,"
+	"           updated_at = now()"
+	"      FROM f"
+	"     WHERE o.id = f.maker"
+	"    RETURNING o.id, o.wallet_id, o.agent_id, o.side, o.client_order_id, o.status"
+	"), s AS ("
+	"    SELECT f.n, x.k, x.order_id, x.counter_id, x.wallet_id, x.agent_id, x.side, x.liq, x.fee,"
+	"           f.price, f.qty, m.client_order_id AS coid, m.status"
+	"      FROM f JOIN m ON m.id = f.maker"
+	"     CROSS JOIN LATERAL (VALUES (1, $8::bigint, f.maker, $10::bigint, $9::bigint, $17::text, 'taker', f.tfee),"
+	"                                (2, f.maker, $8::bigint, m.wallet_id, m.agent_id, m.side, 'maker', f.mfee))"
+	"                AS x(k, order_id, counter_id, wallet_id, agent_id, side, liq, fee)"
 	"), fi AS ("
 	"    INSERT INTO tradecore.fills (order_id, instrument_id, wallet_id, agent_id, price, qty, fee, fee_asset,"
 	"                                 liquidity, venue_fill_id)"
-	"    SELECT s.order_id, $13, s.wallet_id, s.agent_id, s.price, s.qty, s.fee, $14, s.liq, s.venue"
-	"      FROM s ORDER BY s.n"
+	"    SELECT s.order_id, $6, s.wallet_id, s.agent_id, s.price, s.qty, s.fee, $7, s.liq,"
+	"           'paper-' || $8 || '-' || CASE s.k WHEN 1 THEN s.counter_id ELSE s.order_id END"
+	"      FROM s ORDER BY s.n, s.k"
 	"), oe AS ("
 	"    INSERT INTO tradecore.order_events (order_id, agent_id, wallet_id, kind, details)"
 	"    SELECT e.order_id, e.agent_id, e.wallet_id, e.kind, e.details"
-	"      FROM (SELECT 0::bigint AS n, $15::bigint AS order_id, $16::bigint AS agent_id, $17::bigint AS wallet_id,"
-	"                   'new' AS kind, jsonb_build_object('client_order_id', $18::text) AS details"
+	"      FROM (SELECT 0::bigint AS n, 0 AS k, $8::bigint AS order_id, $9::bigint AS agent_id,"
+	"                   $10::bigint AS wallet_id, 'new' AS kind,"
+	"                   jsonb_build_object('client_order_id', $11::text) AS details"
 	"            UNION ALL"
-	"            SELECT s.n, s.order_id, s.agent_id, s.wallet_id, 'fill',"
+	"            SELECT s.n, s.k, s.order_id, s.agent_id, s.wallet_id, 'fill',"
 	"                   jsonb_build_object('price', s.price::text, 'qty', s.qty::text, 'liquidity', s.liq,"
 	"                                      'counter_order_id', s.counter_id)"
 	"              FROM s"
 	"            UNION ALL"
-	"            SELECT 9223372036854775807, $15, $16, $17, $19::text,"
-	"                   jsonb_build_object('filled_qty', $20::numeric::text, 'reason', $21::text)) e"
-	"     ORDER BY e.n"
+	"            SELECT 9223372036854775807, 0, $8, $9, $10, $12::text,"
+	"                   jsonb_build_object('filled_qty', $13::numeric::text, 'reason', $14::text)) e"
+	"     ORDER BY e.n, e.k"
 	")"
-	"SELECT tradecore._emit_many(array_agg(ev.type ORDER BY ev.n), array_agg(ev.payload ORDER BY ev.n),"
-	"                            array_agg(ev.agent_id ORDER BY ev.n), array_agg(ev.wallet_id ORDER BY ev.n))"
-	"  FROM (SELECT 2 * s.n AS n, 'fill' AS type, s.agent_id, s.wallet_id,"
+	"SELECT tradecore._emit_many(array_agg(ev.type ORDER BY ev.n, ev.k), array_agg(ev.payload ORDER BY ev.n, ev.k),"
+	"                            array_agg(ev.agent_id ORDER BY ev.n, ev.k), array_agg(ev.wallet_id ORDER BY ev.n, ev.k)),"
+	"       (SELECT array_agg(s.wallet_id ORDER BY s.n, s.k) FROM s),"
+	"       (SELECT array_agg(s.agent_id ORDER BY s.n, s.k) FROM s),"
+	"       (SELECT array_agg(s.side ORDER BY s.n, s.k) FROM s)"
+	"  FROM (SELECT s.n, s.k, 'fill' AS type, s.agent_id, s.wallet_id,"
 	"               jsonb_build_object('order_id', s.order_id, 'wallet_id', s.wallet_id, 'agent_id', s.agent_id,"
-	"                                  'instrument_id', $13::bigint, 'side', s.side, 'price', s.price::text,"
+	"                                  'instrument_id', $6::bigint, 'side', s.side, 'price', s.price::text,"
 	"                                  'qty', s.qty::text, 'liquidity', s.liq) AS payload"
 	"          FROM s"
 	"        UNION ALL"
-	"        SELECT 2 * s.n + 1, 'order.filled', s.agent_id, s.wallet_id,"
+	"        SELECT s.n, 3, 'order.filled', s.agent_id, s.wallet_id,"
 	"               jsonb_build_object('order_id', s.order_id, 'wallet_id', s.wallet_id, 'agent_id', s.agent_id,"
 	"                                  'client_order_id', s.coid)"
-	"          FROM s WHERE s.liq = 'maker' AND s.status = 'filled'"
+	"          FROM s WHERE s.k = 2 AND s.status = 'filled'"
 	"        UNION ALL"
-	"        SELECT 9223372036854775807, $22::text, $16, $17,"
-	"               jsonb_build_object('order_id', $15, 'wallet_id', $17, 'agent_id', $16,"
-	"                                  'client_order_id', $18::text, 'status', $19::text,"
-	"                                  'filled_qty', $20::numeric::text, 'symbol', $23::text)) ev",
+	"        SELECT 9223372036854775807, 0, $15::text, $9, $10,"
+	"               jsonb_build_object('order_id', $8, 'wallet_id', $10, 'agent_id', $9,"
+	"                                  'client_order_id', $11::text, 'status', $12::text,"
+	"                                  'filled_qty', $13::numeric::text, 'symbol', $16::text)) ev",
 };
 
-static const Oid p_lookup_types[] = {INT4OID, TEXTOID, INT8OID};
+static const Oid p_lookup_types[] = {INT4OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+NUMERICOID, NUMERICOID};
 static const Oid p_insert_types[] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT4OID, TEXTOID, TEXTOID,
 TEXTOID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID, TEXTOID, TEXTOID};
 static const Oid p_existing_types[] = {INT8OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID,
 NUMERICOID, NUMERICOID};
-static const Oid p_update_types[] = {INT8ARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID};
 static const Oid p_pos_lock_tid_types[] = {TIDARRAYOID, INT8OID, INT8ARRAYOID};
 static const Oid p_pos_lock_types[] = {INT8ARRAYOID, INT8OID};
 static const Oid p_pos_update_types[] = {TIDARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID};
 static const Oid p_pos_insert_types[] = {INT8ARRAYOID, INT8OID, INT8ARRAYOID, NUMERICARRAYOID,
 NUMERICARRAYOID, NUMERICARRAYOID};
 static const Oid p_record_types[] = {
-	INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-	NUMERICARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-	INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID
+	INT8ARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID,
+	INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID
 };
 
 static const struct
@@ -209,7 +218,6 @@ static const struct
 	{lengthof(p_lookup_types), p_lookup_types},
 	{lengthof(p_insert_types), p_insert_types},
 	{lengthof(p_existing_types), p_existing_types},
-	{lengthof(p_update_types), p_update_types},
 	{lengthof(p_pos_lock_tid_types), p_pos_lock_tid_types},
 	{lengthof(p_pos_lock_types), p_pos_lock_types},
 	{lengthof(p_pos_update_types), p_pos_update_types},
@@ -241,30 +249,6 @@ static Datum
 col(int row, int c, bool *isnull)
 {
 	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, c, isnull);
-}
-
-/* see the header comment */
-static void
-watch_orders_growth(void)
-{
-	Oid			nsp = get_namespace_oid("tradecore", false);
-	Oid			relid = get_relname_relid("orders", nsp);
-	Relation	rel;
-	BlockNumber blocks;
-
-	if (!OidIsValid(relid))
-		return;
-	/* the INSERT above holds RowExclusiveLock on it */
-	rel = table_open(relid, NoLock);
-	blocks = RelationGetNumberOfBlocks(rel);
-	table_close(rel, NoLock);
-	if (orders_seen_blocks == InvalidBlockNumber || blocks < orders_seen_blocks)
-		orders_seen_blocks = blocks;
-	else if (blocks >= 8 && blocks >= 4 * Max(orders_seen_blocks, 2))
-	{
-		CacheInvalidateRelcacheByRelid(relid);
-		orders_seen_blocks = blocks;
-	}
 }
 
 /* numeric helpers: the same operators the SQL version of this code used */
@@ -352,24 +336,19 @@ text_or_null(const char *s, bool *isnull)
 }
 
 /*
- * One side of one fill: the taker's (k = 0) or the maker's (k = 1) entry of
- * fill i, in the order rows are written.
+ * One side of one fill, as its position sees it: sides[2 i] is the taker's
+ * entry of fill i, sides[2 i + 1] the maker's (whose owner and side come
+ * back from P_RECORD).
  */
 typedef struct Side
 {
-	int64		order_id;
-	int64		counter_id;
 	int64		wallet_id;
 	bool		agent_null;
 	int64		agent_id;
 	const char *side;
-	const char *liq;
 	Numeric		price;
 	Numeric		qty;
 	Numeric		fee;
-	char	   *venue;
-	char	   *coid;			/* maker side: its client order id */
-	const char *status;			/* maker side: its status after the fill */
 } Side;
 
 /*
@@ -706,6 +685,10 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 	char	   *side;
 	Numeric		qty;
 	Numeric		price;
+	Numeric		eff_price;
+	Datum		existing;
+	bool		existing_null;
+	bool		differs;
 	char	   *type;
 	char	   *tif;
 	char	   *coid;
@@ -755,10 +738,21 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 
+	/* a market order carries no price */
+	eff_price = strcmp(type, "limit") == 0 ? price : NULL;
+	memset(nulls, ' ', sizeof(nulls));
 	args[0] = Int32GetDatum(exchange_id);
 	args[1] = CStringGetTextDatum(symbol);
 	args[2] = Int64GetDatum(wallet_id);
-	if (run(P_LOOKUP, args, NULL, true) != SPI_OK_SELECT)
+	args[3] = text_or_null(coid, &isnull);
+	nulls[3] = isnull ? 'n' : ' ';
+	args[4] = CStringGetTextDatum(side);
+	args[5] = CStringGetTextDatum(type);
+	args[6] = CStringGetTextDatum(tif);
+	args[7] = NumericGetDatum(qty);
+	args[8] = NumericGetDatum(eff_price);
+	nulls[8] = eff_price == NULL ? 'n' : ' ';
+	if (run(P_LOOKUP, args, nulls, true) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up instrument \"%s\"", symbol);
 	if (SPI_processed != 1)
 		ereport(ERROR,
@@ -776,17 +770,24 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 
 		agent_id = agent_null ? 0 : DatumGetInt64(a);
 	}
+	existing_null = true;
+	existing = col(0, 8, &existing_null);
+	differs = DatumGetBool(col(0, 9, &isnull));
 	if (!n_finite_positive(qty) || (price != NULL && !n_finite_positive(price)))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("quantity and price must be finite and positive")));
-	/* a market order carries no price */
-	if (strcmp(type, "limit") != 0)
-		price = NULL;
+	price = eff_price;
 
 	/* a retried client order id returns the first order */
-	if (coid != NULL && find_existing(wallet_id, coid, instrument_id, side, type, tif, qty, price, &order_id))
+	if (!existing_null)
 	{
+		order_id = DatumGetInt64(existing);
+		if (differs)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("client order id \"%s\" was already used for a different order (id " INT64_FORMAT ")",
+							coid, order_id)));
 		SPI_finish();
 		PG_RETURN_INT64(order_id);
 	}
@@ -829,21 +830,14 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 		Side	   *t = &sides[2 * i];
 		Side	   *m = &sides[2 * i + 1];
 
-		t->order_id = order_id;
-		t->counter_id = f[i].maker_id;
 		t->wallet_id = wallet_id;
 		t->agent_null = agent_null;
 		t->agent_id = agent_id;
 		t->side = side;
-		t->liq = "taker";
 		t->price = tc_units_to_numeric(f[i].price, tick);
 		t->qty = tc_units_to_numeric(f[i].qty, lot);
 		t->fee = tc_fee_units_to_numeric(f[i].taker_fee, tick, lot);
-		t->venue = psprintf("paper-" INT64_FORMAT "-" INT64_FORMAT, order_id, f[i].maker_id);
 		*m = *t;
-		m->order_id = f[i].maker_id;
-		m->counter_id = order_id;
-		m->liq = "maker";
 		m->fee = tc_fee_units_to_numeric(f[i].maker_fee, tick, lot);
 		filled = n_add(filled, t->qty);
 		notional = n_add(notional, n_mul(t->price, t->qty));
@@ -920,111 +914,73 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_INT64(order_id);
 	}
-	watch_orders_growth();
 
-	/* the makers: each adds its fill */
-	if (res.nfills > 0)
+	/* makers, fills, order events and outbox events */
 	{
 		int			n = res.nfills;
-		Datum	   *ids = palloc(sizeof(Datum) * n);
-		Datum	   *qs = palloc(sizeof(Datum) * n);
-		Datum	   *ps = palloc(sizeof(Datum) * n);
+		Datum	   *c[5];
 
+		for (int k = 0; k < 5; k++)
+			c[k] = palloc(sizeof(Datum) * Max(n, 1));
 		for (int i = 0; i < n; i++)
 		{
-			Side	   *m = &sides[2 * i + 1];
-
-			ids[i] = Int64GetDatum(m->order_id);
-			qs[i] = NumericGetDatum(m->qty);
-			ps[i] = NumericGetDatum(m->price);
+			c[0][i] = Int64GetDatum(f[i].maker_id);
+			c[1][i] = NumericGetDatum(sides[2 * i].price);
+			c[2][i] = NumericGetDatum(sides[2 * i].qty);
+			c[3][i] = NumericGetDatum(sides[2 * i].fee);
+			c[4][i] = NumericGetDatum(sides[2 * i + 1].fee);
 		}
-		args[0] = array_of(ids, NULL, n, INT8OID);
-		args[1] = array_of(qs, NULL, n, NUMERICOID);
-		args[2] = array_of(ps, NULL, n, NUMERICOID);
-		if (run(P_UPDATE, args, NULL, false) != SPI_OK_UPDATE_RETURNING || SPI_processed != (uint64) n)
-			elog(ERROR, "could not record the orders matched by order " INT64_FORMAT, order_id);
-		/* the makers' owners, sides, client order ids and new states */
-		for (uint64 row = 0; row < SPI_processed; row++)
-		{
-			int64		id = DatumGetInt64(col(row, 1, &isnull));
-
-			for (int i = 0; i < n; i++)
-			{
-				Side	   *m = &sides[2 * i + 1];
-				Datum		a;
-
-				if (m->order_id != id)
-					continue;
-				m->wallet_id = DatumGetInt64(col(row, 2, &isnull));
-				a = col(row, 3, &m->agent_null);
-				m->agent_id = m->agent_null ? 0 : DatumGetInt64(a);
-				m->side = TextDatumGetCString(col(row, 4, &isnull));
-				m->coid = TextDatumGetCString(col(row, 5, &isnull));
-				m->status = TextDatumGetCString(col(row, 6, &isnull));
-			}
-		}
+		memset(nulls, ' ', sizeof(nulls));
+		args[0] = array_of(c[0], NULL, n, INT8OID);
+		for (int k = 1; k < 5; k++)
+			args[k] = array_of(c[k], NULL, n, NUMERICOID);
+		args[5] = Int64GetDatum(instrument_id);
+		args[6] = CStringGetTextDatum(quote);
+		args[7] = Int64GetDatum(order_id);
+		args[8] = Int64GetDatum(agent_id);
+		nulls[8] = agent_null ? 'n' : ' ';
+		args[9] = Int64GetDatum(wallet_id);
+		args[10] = text_or_null(coid, &isnull);
+		nulls[10] = isnull ? 'n' : ' ';
+		args[11] = CStringGetTextDatum(status);
+		args[12] = NumericGetDatum(filled);
+		args[13] = text_or_null(reason, &isnull);
+		nulls[13] = isnull ? 'n' : ' ';
+		args[14] = CStringGetTextDatum(final_event);
+		args[15] = CStringGetTextDatum(symbol);
+		args[16] = CStringGetTextDatum(side);
+		if (run(P_RECORD, args, nulls, false) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "could not record the fills of order " INT64_FORMAT, order_id);
 	}
 
+	/* the makers' owners and sides, for their positions */
 	if (nsides > 0)
-		apply_positions(instrument_id, sides, nsides);
-
-	/* fills, order events and outbox events */
 	{
-		Datum	   *c[12];
-		bool	   *agn = palloc(sizeof(bool) * Max(nsides, 1));
-		bool	   *coidn = palloc(sizeof(bool) * Max(nsides, 1));
-		bool	   *stn = palloc(sizeof(bool) * Max(nsides, 1));
+		ArrayType  *wa = DatumGetArrayTypeP(col(0, 2, &isnull));
+		ArrayType  *ga = DatumGetArrayTypeP(col(0, 3, &isnull));
+		ArrayType  *sa = DatumGetArrayTypeP(col(0, 4, &isnull));
+		Datum	   *wv,
+				   *gv,
+				   *sv;
+		bool	   *gn;
+		int			nwv,
+					ngv,
+					nsv;
 
-		for (int k = 0; k < 12; k++)
-			c[k] = palloc(sizeof(Datum) * Max(nsides, 1));
-		for (int i = 0; i < nsides; i++)
+		deconstruct_array(wa, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &wv, NULL, &nwv);
+		deconstruct_array(ga, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &gv, &gn, &ngv);
+		deconstruct_array(sa, TEXTOID, -1, false, TYPALIGN_INT, &sv, NULL, &nsv);
+		if (nwv != nsides || ngv != nsides || nsv != nsides)
+			elog(ERROR, "order " INT64_FORMAT " matched %d makers but %d were recorded", order_id,
+				 res.nfills, nwv / 2);
+		for (int i = 1; i < nsides; i += 2)
 		{
-			Side	   *s = &sides[i];
-
-			c[0][i] = Int64GetDatum(s->order_id);
-			c[1][i] = Int64GetDatum(s->counter_id);
-			c[2][i] = Int64GetDatum(s->wallet_id);
-			c[3][i] = Int64GetDatum(s->agent_id);
-			agn[i] = s->agent_null;
-			c[4][i] = CStringGetTextDatum(s->side);
-			c[5][i] = CStringGetTextDatum(s->liq);
-			c[6][i] = NumericGetDatum(s->price);
-			c[7][i] = NumericGetDatum(s->qty);
-			c[8][i] = NumericGetDatum(s->fee);
-			c[9][i] = CStringGetTextDatum(s->venue);
-			c[10][i] = text_or_null(s->coid, &coidn[i]);
-			c[11][i] = text_or_null(s->status, &stn[i]);
+			sides[i].wallet_id = DatumGetInt64(wv[i]);
+			sides[i].agent_null = gn[i];
+			sides[i].agent_id = gn[i] ? 0 : DatumGetInt64(gv[i]);
+			sides[i].side = TextDatumGetCString(sv[i]);
 		}
-		args[0] = array_of(c[0], NULL, nsides, INT8OID);
-		args[1] = array_of(c[1], NULL, nsides, INT8OID);
-		args[2] = array_of(c[2], NULL, nsides, INT8OID);
-		args[3] = array_of(c[3], agn, nsides, INT8OID);
-		args[4] = array_of(c[4], NULL, nsides, TEXTOID);
-		args[5] = array_of(c[5], NULL, nsides, TEXTOID);
-		args[6] = array_of(c[6], NULL, nsides, NUMERICOID);
-		args[7] = array_of(c[7], NULL, nsides, NUMERICOID);
-		args[8] = array_of(c[8], NULL, nsides, NUMERICOID);
-		args[9] = array_of(c[9], NULL, nsides, TEXTOID);
-		args[10] = array_of(c[10], coidn, nsides, TEXTOID);
-		args[11] = array_of(c[11], stn, nsides, TEXTOID);
-		memset(nulls, ' ', sizeof(nulls));
-		args[12] = Int64GetDatum(instrument_id);
-		args[13] = CStringGetTextDatum(quote);
-		args[14] = Int64GetDatum(order_id);
-		args[15] = Int64GetDatum(agent_id);
-		nulls[15] = agent_null ? 'n' : ' ';
-		args[16] = Int64GetDatum(wallet_id);
-		args[17] = text_or_null(coid, &isnull);
-		nulls[17] = isnull ? 'n' : ' ';
-		args[18] = CStringGetTextDatum(status);
-		args[19] = NumericGetDatum(filled);
-		args[20] = text_or_null(reason, &isnull);
-		nulls[20] = isnull ? 'n' : ' ';
-		args[21] = CStringGetTextDatum(final_event);
-		args[22] = CStringGetTextDatum(symbol);
-		nulls[23] = '\0';
-		if (run(P_RECORD, args, nulls, false) != SPI_OK_SELECT)
-			elog(ERROR, "could not record the fills of order " INT64_FORMAT, order_id);
+		apply_positions(instrument_id, sides, nsides);
 	}
 
 	SPI_finish();

@@ -40,7 +40,14 @@ CREATE FUNCTION tradecore._place_paper_order(p_exchange_id integer, p_exchange t
                                              p_agent_id bigint)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'tc_place_paper_order'
-LANGUAGE C VOLATILE;
+LANGUAGE C VOLATILE
+-- Every statement it runs, and every foreign-key check its writes run, finds rows by key
+-- (or by row address) in tables that grow without bound.  Plans are made once and kept,
+-- possibly while a table is still nearly empty and a sequential scan or a hash join over
+-- all of it looks cheapest: rule those out, so that a key lookup stays a key lookup.
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off;
 COMMENT ON FUNCTION tradecore._place_paper_order(integer, text, bigint, text, text, numeric, numeric, text, text, text, bigint) IS
     'Internal to place_order: the paper path in C (insert with client order id, match, then fills, order states, order events, positions and outbox events, set-based). The caller has authorised the wallet.';
 REVOKE ALL ON FUNCTION tradecore._place_paper_order(integer, text, bigint, text, text, numeric, numeric, text, text, text, bigint) FROM PUBLIC;

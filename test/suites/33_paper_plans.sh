@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# place_order in one long transaction after VACUUM ANALYZE has recorded the orders table as
+# empty (what bench 22 and any maintenance run leave behind).  The plans made in that state,
+# place_order's own and the foreign-key checks of fills and order_events against orders,
+# look orders up by sequential scan, and nothing replans them while the transaction fills
+# the table: n orders read O(n^2) rows (47 million for 3,000 orders before the fix).
+# _place_paper_order rules out sequential scans and hash/merge joins for the plans made
+# during its call (they are all key lookups).  Measured by rows, not time: pg_stat_xact_user_tables counts the rows this very
+# transaction read from orders by sequential scan.  Throwaway database, created and dropped.
+set -euo pipefail
+: "${PGHOST:?}" "${PGPORT:?}"
+DB=tc_paper_plans
+N=3000
+export PGOPTIONS="-c client_min_messages=warning"
+q() { runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" PGOPTIONS="$PGOPTIONS" psql -qAtX -v ON_ERROR_STOP=1 -d $DB "$@"; }
+cleanup() {
+  runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" psql -qAtX -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+fail=0
+
+runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" PGOPTIONS="$PGOPTIONS" psql -qAtX -v ON_ERROR_STOP=1 -d postgres \
+  -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+q -c "CREATE EXTENSION tradecore" >/dev/null
+q >/dev/null <<'SQL'
+INSERT INTO tradecore.instruments (exchange_id, symbol, venue_symbol, base_asset, quote_asset, tick_size, lot_size)
+SELECT id, 'PLN/USD', 'PLN/USD', 'PLN', 'USD', 0.01, 0.001 FROM tradecore.exchanges WHERE code = 'paper';
+INSERT INTO tradecore.wallets (name, kind) VALUES ('plans a', 'master'), ('plans b', 'master');
+SQL
+q -c "VACUUM ANALYZE"
+# one session, one transaction: resting sells and crossing buys, then the rows read
+out=$(q <<SQL
+BEGIN;
+DO \$d\$
+DECLARE
+    a bigint := (SELECT id FROM tradecore.wallets WHERE name = 'plans a');
+    b bigint := (SELECT id FROM tradecore.wallets WHERE name = 'plans b');
+BEGIN
+    FOR i IN 1 .. $N LOOP
+        IF i % 2 = 1 THEN
+            PERFORM tradecore.place_order(a, 'PLN/USD', 'sell', 1, 100 + (i % 7) * 0.01, client_order_id => 'p-' || i);
+        ELSE
+            PERFORM tradecore.place_order(b, 'PLN/USD', 'buy', 1, 100.10, client_order_id => 'p-' || i);
+        END IF;
+    END LOOP;
+END
+\$d\$;
+SELECT (SELECT count(*) FROM tradecore.orders WHERE status = 'filled') || ' ' || seq_tup_read
+  FROM pg_stat_xact_user_tables WHERE relid = 'tradecore.orders'::regclass;
+COMMIT;
+SQL
+)
+filled=${out% *}; read_rows=${out#* }
+echo "# $N orders in one transaction after VACUUM ANALYZE: $filled filled, $read_rows rows of orders read by sequential scan"
+if [ "$filled" = "$N" ]; then echo "ok - every order traded (half resting, half crossing)"; else echo "not ok - $filled of $N orders filled"; fail=1; fi
+# Key lookups read no row by sequential scan; plans stuck at "empty" read ~n^2 / 2 x the
+# lookups per order, tens of millions of rows.
+if [ "$read_rows" -lt 100000 ]; then
+  echo "ok - the plans look orders up by key however empty the table was when they were made"
+else
+  echo "not ok - plans made while orders was empty scanned it again and again"; fail=1
+fi
+exit $fail
