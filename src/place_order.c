@@ -26,6 +26,11 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -35,10 +40,13 @@
 #include "storage/itemptr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "matching.h"
 #include "matching_sql.h"
@@ -48,7 +56,6 @@ enum
 {
 	P_LOOKUP,
 	P_INSERT,
-	P_EXISTING,
 	P_POS_LOCK_TID,
 	P_POS_LOCK,
 	P_POS_UPDATE,
@@ -60,18 +67,10 @@ enum
 static SPIPlanPtr plans[P_COUNT];
 
 static const char *const sql[P_COUNT] = {
-	/*
-	 * P_LOOKUP: the instrument, its exchange's fees, the wallet's agent, and
-	 * the order already placed under this client order id, if any, with
-	 * whether it differs from this one
-	 */
+	/* P_LOOKUP: the instrument, its exchange's fees and the wallet's agent */
 	"SELECT i.id, i.tick_size, i.lot_size, i.quote_asset, e.maker_fee_bps, e.taker_fee_bps,"
-	"       (SELECT w.agent_id FROM tradecore.wallets w WHERE w.id = $3), x.id, x.differs"
+	"       (SELECT w.agent_id FROM tradecore.wallets w WHERE w.id = $3)"
 	"  FROM tradecore.instruments i JOIN tradecore.exchanges e ON e.id = i.exchange_id"
-	"  LEFT JOIN LATERAL ("
-	"       SELECT o.id, (o.instrument_id, o.side, o.type, o.time_in_force, o.qty)"
-	"                    IS DISTINCT FROM (i.id, $5, $6, $7, $8) OR o.price IS DISTINCT FROM $9 AS differs"
-	"         FROM tradecore.orders o WHERE o.wallet_id = $3 AND o.client_order_id = $4) x ON true"
 	" WHERE i.exchange_id = $1 AND i.symbol = $2 AND i.active",
 
 	/*
@@ -89,17 +88,15 @@ static const char *const sql[P_COUNT] = {
 	" ON CONFLICT ON CONSTRAINT orders_wallet_id_client_order_id_key DO NOTHING"
 	" RETURNING o.id",
 
-	/* P_EXISTING: the first order of a retried client order id, and whether it differs */
-	"SELECT o.id, (o.instrument_id, o.side, o.type, o.time_in_force, o.qty)"
-	"             IS DISTINCT FROM ($3, $4, $5, $6, $7) OR o.price IS DISTINCT FROM $8"
-	"  FROM tradecore.orders o WHERE o.wallet_id = $1 AND o.client_order_id = $2",
-
 	/*
 	 * P_POS_LOCK_TID: the positions the fills change, found where this
-	 * backend last wrote them (see apply_positions)
+	 * backend last wrote them (see apply_positions).  The key is checked
+	 * through "+ 0" so that no index on it can compete with the TID scan:
+	 * on a table the statistics call small, an index scan by key looks as
+	 * cheap, and it walks every version of the row.
 	 */
 	"SELECT p.wallet_id, p.qty, p.avg_price, p.realized_pnl, p.ctid FROM tradecore.trading_positions p"
-	" WHERE p.ctid = ANY ($1) AND p.instrument_id = $2 AND p.wallet_id = ANY ($3) FOR UPDATE",
+	" WHERE p.ctid = ANY ($1) AND p.instrument_id + 0 = $2 AND p.wallet_id + 0 = ANY ($3) FOR UPDATE",
 
 	/* P_POS_LOCK: the others, by key, locked in wallet order */
 	"SELECT p.wallet_id, p.qty, p.avg_price, p.realized_pnl, p.ctid FROM tradecore.trading_positions p"
@@ -194,12 +191,9 @@ static const char *const sql[P_COUNT] = {
 	"                                  'filled_qty', $13::numeric::text, 'symbol', $16::text)) ev",
 };
 
-static const Oid p_lookup_types[] = {INT4OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-NUMERICOID, NUMERICOID};
+static const Oid p_lookup_types[] = {INT4OID, TEXTOID, INT8OID};
 static const Oid p_insert_types[] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT4OID, TEXTOID, TEXTOID,
 TEXTOID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID, TEXTOID, TEXTOID};
-static const Oid p_existing_types[] = {INT8OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID,
-NUMERICOID, NUMERICOID};
 static const Oid p_pos_lock_tid_types[] = {TIDARRAYOID, INT8OID, INT8ARRAYOID};
 static const Oid p_pos_lock_types[] = {INT8ARRAYOID, INT8OID};
 static const Oid p_pos_update_types[] = {TIDARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID};
@@ -217,7 +211,6 @@ static const struct
 }			plan_args[P_COUNT] = {
 	{lengthof(p_lookup_types), p_lookup_types},
 	{lengthof(p_insert_types), p_insert_types},
-	{lengthof(p_existing_types), p_existing_types},
 	{lengthof(p_pos_lock_tid_types), p_pos_lock_tid_types},
 	{lengthof(p_pos_lock_types), p_pos_lock_types},
 	{lengthof(p_pos_update_types), p_pos_update_types},
@@ -635,37 +628,66 @@ orders_id_seq(void)
  * The order of wallet_id placed under client order id coid, if any, in
  * *order_id.  A retry returns it; different parameters under the same
  * client order id are refused (23505), as the unique key would.
+ *
+ * Read through the unique index on (wallet_id, client_order_id) itself, not a
+ * planned query: on a table the statistics call empty, the planner takes the
+ * index on (wallet_id, ts) as readily and filters every order of the wallet,
+ * once per order placed.  A fresh snapshot, so that an order a concurrent
+ * transaction committed since this statement began is found too.
  */
 static bool
 find_existing(int64 wallet_id, const char *coid, int64 instrument_id, const char *side, const char *type,
 			  const char *tif, Numeric qty, Numeric price, int64 *order_id)
 {
-	Datum		args[8];
-	char		nulls[8];
-	bool		isnull;
+	Oid			nsp = get_namespace_oid("tradecore", false);
+	Oid			relid = get_relname_relid("orders", nsp);
+	Oid			indid = get_relname_relid("orders_wallet_id_client_order_id_key", nsp);
+	Relation	rel;
+	Relation	idx;
+	IndexScanDesc scan;
+	ScanKeyData key[2];
+	TupleTableSlot *slot;
+	Snapshot	snap;
+	bool		found = false;
+	bool		differs = false;
 
-	memset(nulls, ' ', sizeof(nulls));
-	args[0] = Int64GetDatum(wallet_id);
-	args[1] = CStringGetTextDatum(coid);
-	args[2] = Int64GetDatum(instrument_id);
-	args[3] = CStringGetTextDatum(side);
-	args[4] = CStringGetTextDatum(type);
-	args[5] = text_or_null(tif, &isnull);
-	nulls[5] = isnull ? 'n' : ' ';
-	args[6] = NumericGetDatum(qty);
-	args[7] = NumericGetDatum(price);
-	nulls[7] = price == NULL ? 'n' : ' ';
-	if (run(P_EXISTING, args, nulls, true) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up client order id \"%s\"", coid);
-	if (SPI_processed == 0)
-		return false;
-	*order_id = DatumGetInt64(col(0, 1, &isnull));
-	if (DatumGetBool(col(0, 2, &isnull)))
+	if (!OidIsValid(relid) || !OidIsValid(indid))
+		elog(ERROR, "tradecore.orders or its client order id key is missing");
+	rel = table_open(relid, AccessShareLock);
+	idx = index_open(indid, AccessShareLock);
+	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(wallet_id));
+	ScanKeyEntryInitialize(&key[1], 0, 2, BTEqualStrategyNumber, InvalidOid,
+						   idx->rd_indcollation[1], F_TEXTEQ, CStringGetTextDatum(coid));
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	slot = table_slot_create(rel, NULL);
+	scan = index_beginscan(rel, idx, snap, 2, 0);
+	index_rescan(scan, key, 2, NULL, 0);
+	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		d;
+
+		found = true;
+		*order_id = DatumGetInt64(slot_getattr(slot, get_attnum(relid, "id"), &isnull));
+		differs = DatumGetInt64(slot_getattr(slot, get_attnum(relid, "instrument_id"), &isnull)) != instrument_id;
+		differs |= strcmp(TextDatumGetCString(slot_getattr(slot, get_attnum(relid, "side"), &isnull)), side) != 0;
+		differs |= strcmp(TextDatumGetCString(slot_getattr(slot, get_attnum(relid, "type"), &isnull)), type) != 0;
+		differs |= strcmp(TextDatumGetCString(slot_getattr(slot, get_attnum(relid, "time_in_force"), &isnull)), tif) != 0;
+		differs |= n_cmp(DatumGetNumeric(slot_getattr(slot, get_attnum(relid, "qty"), &isnull)), qty) != 0;
+		d = slot_getattr(slot, get_attnum(relid, "price"), &isnull);
+		differs |= isnull != (price == NULL) || (!isnull && n_cmp(DatumGetNumeric(d), price) != 0);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snap);
+	index_close(idx, NoLock);
+	table_close(rel, NoLock);
+	if (found && differs)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
 				 errmsg("client order id \"%s\" was already used for a different order (id " INT64_FORMAT ")",
 						coid, *order_id)));
-	return true;
+	return found;
 }
 
 PG_FUNCTION_INFO_V1(tc_place_paper_order);
@@ -685,10 +707,6 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 	char	   *side;
 	Numeric		qty;
 	Numeric		price;
-	Numeric		eff_price;
-	Datum		existing;
-	bool		existing_null;
-	bool		differs;
 	char	   *type;
 	char	   *tif;
 	char	   *coid;
@@ -738,21 +756,10 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 
-	/* a market order carries no price */
-	eff_price = strcmp(type, "limit") == 0 ? price : NULL;
-	memset(nulls, ' ', sizeof(nulls));
 	args[0] = Int32GetDatum(exchange_id);
 	args[1] = CStringGetTextDatum(symbol);
 	args[2] = Int64GetDatum(wallet_id);
-	args[3] = text_or_null(coid, &isnull);
-	nulls[3] = isnull ? 'n' : ' ';
-	args[4] = CStringGetTextDatum(side);
-	args[5] = CStringGetTextDatum(type);
-	args[6] = CStringGetTextDatum(tif);
-	args[7] = NumericGetDatum(qty);
-	args[8] = NumericGetDatum(eff_price);
-	nulls[8] = eff_price == NULL ? 'n' : ' ';
-	if (run(P_LOOKUP, args, nulls, true) != SPI_OK_SELECT)
+	if (run(P_LOOKUP, args, NULL, true) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up instrument \"%s\"", symbol);
 	if (SPI_processed != 1)
 		ereport(ERROR,
@@ -770,24 +777,17 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 
 		agent_id = agent_null ? 0 : DatumGetInt64(a);
 	}
-	existing_null = true;
-	existing = col(0, 8, &existing_null);
-	differs = DatumGetBool(col(0, 9, &isnull));
 	if (!n_finite_positive(qty) || (price != NULL && !n_finite_positive(price)))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("quantity and price must be finite and positive")));
-	price = eff_price;
+	/* a market order carries no price */
+	if (strcmp(type, "limit") != 0)
+		price = NULL;
 
 	/* a retried client order id returns the first order */
-	if (!existing_null)
+	if (coid != NULL && find_existing(wallet_id, coid, instrument_id, side, type, tif, qty, price, &order_id))
 	{
-		order_id = DatumGetInt64(existing);
-		if (differs)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("client order id \"%s\" was already used for a different order (id " INT64_FORMAT ")",
-							coid, order_id)));
 		SPI_finish();
 		PG_RETURN_INT64(order_id);
 	}
