@@ -47,9 +47,21 @@ END
 \$d\$;
 SELECT (SELECT count(*) FROM tradecore.orders WHERE status = 'filled') || ' ' || seq_tup_read
   FROM pg_stat_xact_user_tables WHERE relid = 'tradecore.orders'::regclass;
+SELECT pg_stat_force_next_flush();
 COMMIT;
 SQL
 )
+out=$(echo "$out" | head -1)
+# index statistics are not kept per transaction: read them once the session has flushed them
+idx=""
+for _ in $(seq 50); do
+  idx=$(q -c "SELECT pg_stat_clear_snapshot()" -c "SELECT coalesce(sum(idx_tup_read) FILTER (WHERE indexrelname = 'orders_wallet_ts_idx'), 0) || ' ' ||
+                     coalesce(sum(idx_scan) FILTER (WHERE relname = 'trading_positions'), 0)
+                FROM pg_stat_user_indexes WHERE schemaname = 'tradecore'
+               HAVING sum(idx_scan) > 0" | tail -1)
+  [ -n "$idx" ] && break; sleep 0.1
+done
+wallet_ts=${idx% *}; pos_pkey=${idx#* }
 filled=${out% *}; read_rows=${out#* }
 echo "# $N orders in one transaction after VACUUM ANALYZE: $filled filled, $read_rows rows of orders read by sequential scan"
 if [ "$filled" = "$N" ]; then echo "ok - every order traded (half resting, half crossing)"; else echo "not ok - $filled of $N orders filled"; fail=1; fi
@@ -59,5 +71,19 @@ if [ "$read_rows" -lt 100000 ]; then
   echo "ok - the plans look orders up by key however empty the table was when they were made"
 else
   echo "not ok - plans made while orders was empty scanned it again and again"; fail=1
+fi
+echo "# entries read from orders_wallet_ts_idx: $wallet_ts; index scans of trading_positions: $pos_pkey"
+# a retried client order id is looked up through (wallet_id, client_order_id); the index on
+# (wallet_id, ts) would find every order of the wallet, n^2 / 4 entries
+if [ -n "$wallet_ts" ] && [ "$wallet_ts" -lt 1000 ]; then
+  echo "ok - client order ids are looked up by their unique key, not by wallet"
+else
+  echo "not ok - client order id lookups read the orders of the wallet by (wallet_id, ts)"; fail=1
+fi
+# positions are found at their last address; a key lookup walks every version of the row
+if [ -n "$pos_pkey" ] && [ "$pos_pkey" -lt 10 ]; then
+  echo "ok - positions are found at their last address, not by key"
+else
+  echo "not ok - positions were looked up by key on every fill"; fail=1
 fi
 exit $fail
