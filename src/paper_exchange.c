@@ -110,7 +110,7 @@ spi_value(int row, int col, bool *isnull)
  */
 PaperBook *
 tc_paper_current_book(int64 instrument_id, int32 exchange_id, int64 exclude_id, Numeric tick,
-			 Numeric lot, int64 maker_ppm, int64 taker_ppm)
+					  Numeric lot, int64 maker_ppm, int64 taker_ppm, bool trust_lock)
 {
 	Oid			t1[1] = {INT8OID};
 	Datum		a1[1] = {Int64GetDatum(instrument_id)};
@@ -125,10 +125,11 @@ tc_paper_current_book(int64 instrument_id, int32 exchange_id, int64 exclude_id, 
 	/*
 	 * Already locked by this very (sub)transaction: nobody else can have
 	 * matched since, so the cached book is current and the row need not be
-	 * read again.  (A lock taken in a subtransaction that was rolled back is
+	 * read again (trust_lock: the order router, placing many orders in one
+	 * transaction; cancels and the book view always read the version).  (A lock taken in a subtransaction that was rolled back is
 	 * gone, but then the current subtransaction id differs.)
 	 */
-	if (paper_books != NULL && FullTransactionIdIsValid(xact))
+	if (trust_lock && paper_books != NULL && FullTransactionIdIsValid(xact))
 	{
 		pb = (PaperBook *) hash_search(paper_books, &instrument_id, HASH_FIND, NULL);
 		if (pb != NULL && pb->version >= 0 && pb->book != NULL &&
@@ -316,7 +317,7 @@ tc_paper_unrest(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	load_order(order_id, &o);
-	pb = tc_paper_current_book(o.instrument_id, o.exchange_id, -1, o.tick, o.lot, o.maker_ppm, o.taker_ppm);
+	pb = tc_paper_current_book(o.instrument_id, o.exchange_id, -1, o.tick, o.lot, o.maker_ppm, o.taker_ppm, false);
 	version = pb->version;
 	pb->version = -1;			/* invalid until the change is recorded */
 	if (!tc_book_cancel(pb->book, order_id, &left))
@@ -369,7 +370,7 @@ tc_paper_book_depth(PG_FUNCTION_ARGS)
 	exchange_id = DatumGetInt32(spi_value(0, 3, &isnull));
 	mppm = tc_fee_bps_to_ppm(DatumGetNumeric(spi_value(0, 4, &isnull)));
 	tppm = tc_fee_bps_to_ppm(DatumGetNumeric(spi_value(0, 5, &isnull)));
-	pb = tc_paper_current_book(instrument_id, exchange_id, -1, tick, lot, mppm, tppm);
+	pb = tc_paper_current_book(instrument_id, exchange_id, -1, tick, lot, mppm, tppm, false);
 	for (int s = 0; s < 2; s++)
 	{
 		int64		price,

@@ -31,7 +31,8 @@ typedef struct PaperBook
 } PaperBook;
 
 extern PaperBook *tc_paper_current_book(int64 instrument_id, int32 exchange_id, int64 exclude_id,
-										Numeric tick, Numeric lot, int64 maker_ppm, int64 taker_ppm);
+										Numeric tick, Numeric lot, int64 maker_ppm, int64 taker_ppm,
+										bool trust_lock);
 extern void tc_paper_bump_version(PaperBook *pb, int64 instrument_id, int64 version_before);
 
 #endif							/* TRADECORE_PAPER_EXCHANGE_H */

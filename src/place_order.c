@@ -805,7 +805,7 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 				 errhint("side is buy or sell; type limit or market; time_in_force gtc, ioc, fok or post_only.")));
 	req.price = price != NULL ? tc_numeric_to_units(price, tick, "price") : 0;
 	req.qty = tc_numeric_to_units(qty, lot, "quantity");
-	pb = tc_paper_current_book(instrument_id, exchange_id, -1, tick, lot, maker_ppm, taker_ppm);
+	pb = tc_paper_current_book(instrument_id, exchange_id, -1, tick, lot, maker_ppm, taker_ppm, true);
 	order_id = DatumGetInt64(DirectFunctionCall1(nextval_oid, ObjectIdGetDatum(orders_id_seq())));
 	req.id = order_id;
 
