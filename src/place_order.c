@@ -624,20 +624,29 @@ orders_id_seq(void)
 	return seq;
 }
 
+/* what a retry must repeat to be the same order */
+typedef struct OrderTerms
+{
+	int64		instrument_id;
+	char	   *side;
+	char	   *type;
+	char	   *tif;
+	Numeric		qty;
+	Numeric		price;			/* NULL for a market order */
+} OrderTerms;
+
 /*
- * The order of wallet_id placed under client order id coid, if any, in
- * *order_id.  A retry returns it; different parameters under the same
- * client order id are refused (23505), as the unique key would.
+ * The order of wallet_id placed under client order id coid, if any: its id
+ * in *order_id and, when terms is not NULL, its terms.
  *
  * Read through the unique index on (wallet_id, client_order_id) itself, not a
  * planned query: on a table the statistics call empty, the planner takes the
  * index on (wallet_id, ts) as readily and filters every order of the wallet,
- * once per order placed.  A fresh snapshot, so that an order a concurrent
- * transaction committed since this statement began is found too.
+ * once per call.  A fresh snapshot, so that an order a concurrent transaction
+ * committed since the calling statement began is found too.
  */
 static bool
-find_existing(int64 wallet_id, const char *coid, int64 instrument_id, const char *side, const char *type,
-			  const char *tif, Numeric qty, Numeric price, int64 *order_id)
+client_order_lookup(int64 wallet_id, const char *coid, int64 *order_id, OrderTerms *terms)
 {
 	Oid			nsp = get_namespace_oid("tradecore", false);
 	Oid			relid = get_relname_relid("orders", nsp);
@@ -649,7 +658,6 @@ find_existing(int64 wallet_id, const char *coid, int64 instrument_id, const char
 	TupleTableSlot *slot;
 	Snapshot	snap;
 	bool		found = false;
-	bool		differs = false;
 
 	if (!OidIsValid(relid) || !OidIsValid(indid))
 		elog(ERROR, "tradecore.orders or its client order id key is missing");
@@ -665,29 +673,65 @@ find_existing(int64 wallet_id, const char *coid, int64 instrument_id, const char
 	if (index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
 		bool		isnull;
-		Datum		d;
 
 		found = true;
 		*order_id = DatumGetInt64(slot_getattr(slot, get_attnum(relid, "id"), &isnull));
-		differs = DatumGetInt64(slot_getattr(slot, get_attnum(relid, "instrument_id"), &isnull)) != instrument_id;
-		differs |= strcmp(TextDatumGetCString(slot_getattr(slot, get_attnum(relid, "side"), &isnull)), side) != 0;
-		differs |= strcmp(TextDatumGetCString(slot_getattr(slot, get_attnum(relid, "type"), &isnull)), type) != 0;
-		differs |= strcmp(TextDatumGetCString(slot_getattr(slot, get_attnum(relid, "time_in_force"), &isnull)), tif) != 0;
-		differs |= n_cmp(DatumGetNumeric(slot_getattr(slot, get_attnum(relid, "qty"), &isnull)), qty) != 0;
-		d = slot_getattr(slot, get_attnum(relid, "price"), &isnull);
-		differs |= isnull != (price == NULL) || (!isnull && n_cmp(DatumGetNumeric(d), price) != 0);
+		if (terms != NULL)
+		{
+			Datum		d;
+
+			terms->instrument_id = DatumGetInt64(slot_getattr(slot, get_attnum(relid, "instrument_id"), &isnull));
+			terms->side = TextDatumGetCString(slot_getattr(slot, get_attnum(relid, "side"), &isnull));
+			terms->type = TextDatumGetCString(slot_getattr(slot, get_attnum(relid, "type"), &isnull));
+			terms->tif = TextDatumGetCString(slot_getattr(slot, get_attnum(relid, "time_in_force"), &isnull));
+			terms->qty = DatumGetNumericCopy(slot_getattr(slot, get_attnum(relid, "qty"), &isnull));
+			d = slot_getattr(slot, get_attnum(relid, "price"), &isnull);
+			terms->price = isnull ? NULL : DatumGetNumericCopy(d);
+		}
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
 	UnregisterSnapshot(snap);
 	index_close(idx, NoLock);
 	table_close(rel, NoLock);
-	if (found && differs)
+	return found;
+}
+
+/*
+ * A retried client order id: the first order's id in *order_id, or an error
+ * (23505, as the unique key would raise) when its terms differ.
+ */
+static bool
+find_existing(int64 wallet_id, const char *coid, int64 instrument_id, const char *side, const char *type,
+			  const char *tif, Numeric qty, Numeric price, int64 *order_id)
+{
+	OrderTerms	t;
+
+	if (!client_order_lookup(wallet_id, coid, order_id, &t))
+		return false;
+	if (t.instrument_id != instrument_id || strcmp(t.side, side) != 0 || strcmp(t.type, type) != 0 ||
+		strcmp(t.tif, tif) != 0 || n_cmp(t.qty, qty) != 0 ||
+		(t.price == NULL) != (price == NULL) || (price != NULL && n_cmp(t.price, price) != 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
 				 errmsg("client order id \"%s\" was already used for a different order (id " INT64_FORMAT ")",
 						coid, *order_id)));
-	return found;
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(tc_order_by_client_id);
+/*
+ * tradecore._order_by_client_id(wallet_id, client_order_id) -> order id or
+ * NULL: the lookup of cancel_order(wallet_id, client_order_id).
+ */
+Datum
+tc_order_by_client_id(PG_FUNCTION_ARGS)
+{
+	int64		order_id;
+
+	if (!client_order_lookup(PG_GETARG_INT64(0), text_to_cstring(PG_GETARG_TEXT_PP(1)), &order_id, NULL))
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(order_id);
 }
 
 PG_FUNCTION_INFO_V1(tc_place_paper_order);
