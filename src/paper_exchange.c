@@ -189,11 +189,18 @@ tc_paper_current_book(int64 instrument_id, int32 exchange_id, int64 exclude_id, 
 	a3[0] = Int64GetDatum(instrument_id);
 	a3[1] = Int32GetDatum(exchange_id);
 	a3[2] = Int64GetDatum(exclude_id);
+
+	/*
+	 * Not read_only: SPI then reads with a snapshot taken now, after the lock
+	 * above, which in READ COMMITTED sees every match that committed while we
+	 * waited for it.  The calling statement's snapshot predates the wait and
+	 * would rebuild the book without them (orders filled twice).
+	 */
 	if (run(&plans[2], "SELECT id, side, price, qty - filled_qty FROM tradecore.orders"
 							  " WHERE instrument_id = $1 AND exchange_id = $2 AND id <> $3"
 							  "   AND status IN ('open', 'partially_filled') AND type = 'limit'"
 							  " ORDER BY id",
-							  3, t3, a3, true, 0) != SPI_OK_SELECT)
+							  3, t3, a3, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the resting paper orders");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -274,7 +281,7 @@ load_order(int64 order_id, OrderRow *o)
 							  "  FROM tradecore.orders o"
 							  "  JOIN tradecore.instruments i ON i.id = o.instrument_id"
 							  "  JOIN tradecore.exchanges e ON e.id = o.exchange_id"
-							  " WHERE o.id = $1 FOR UPDATE OF o",
+							  " WHERE o.id = $1",
 							  1, t, a, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),

@@ -101,7 +101,7 @@ DECLARE
     v_o    tradecore.orders;
     v_left numeric;
 BEGIN
-    SELECT * INTO v_o FROM tradecore.orders o WHERE o.id = cancel_order.order_id FOR UPDATE;
+    SELECT * INTO v_o FROM tradecore.orders o WHERE o.id = cancel_order.order_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'order % does not exist', cancel_order.order_id USING ERRCODE = 'no_data_found';
     END IF;
@@ -110,7 +110,14 @@ BEGIN
     IF v_o.status IN ('filled', 'canceled', 'rejected') THEN
         RETURN v_o.status;
     END IF;
+    -- Locks in the order every match takes them: the book (paper_unrest), then the order
+    -- row; the other way round, a cancel and a match filling that order deadlock.  The
+    -- order may have been filled while we waited for the book.
     v_left := tradecore.paper_unrest(v_o.id);
+    SELECT * INTO v_o FROM tradecore.orders o WHERE o.id = cancel_order.order_id FOR UPDATE;
+    IF v_o.status IN ('filled', 'canceled', 'rejected') THEN
+        RETURN v_o.status;
+    END IF;
     UPDATE tradecore.orders o SET status = 'canceled', reject_reason = coalesce(o.reject_reason, 'canceled by request')
      WHERE o.id = v_o.id;
     INSERT INTO tradecore.order_events (order_id, kind, details)
