@@ -1,12 +1,12 @@
 /*
  * place_order.c
- *	  The paper path of the order router, tradecore.place_order(): insert the
- *	  order (its client order id makes a retry idempotent), match it in C on
- *	  the instrument's cached book, and record the outcome set-based: one
- *	  UPDATE of every order the match touched, one statement for both sides'
- *	  fills, the order events and the outbox events, and one upsert of the
- *	  positions, whose average price and realised P&L are folded here in
- *	  numeric arithmetic.
+ *	  The paper path of the order router, tradecore.place_order(): return
+ *	  the first order of a retried client order id, match the order in C on
+ *	  the instrument's cached book, insert it in its final state, record the
+ *	  makers' fills, both sides' fills rows, the order events and the outbox
+ *	  events in one statement, and write the positions, whose average price
+ *	  and realised P&L are folded here in numeric arithmetic.  Also the
+ *	  client order id lookup of cancel_order.
  *
  * Every statement is prepared once per backend and kept (SPI_keepplan), with
  * a generic plan: their shapes never change, only their arguments.  The plan
@@ -19,7 +19,7 @@
  * orders, whose plans PostgreSQL caches the same way.  Nothing replans them
  * while one transaction fills the table, so placing n orders in one
  * transaction read O(n^2) rows: 5,000 orders after a VACUUM ANALYZE ran at a
- * third of the speed of the same orders in the next session.  Every statement
+ * quarter of the speed of the same orders in the next session.  Every statement
  * here finds rows by key or by row address, so the SQL declaration of this
  * function rules out sequential scans, hash and merge joins for the plans made
  * during the call (test/suites/33_paper_plans.sh counts the rows read).
