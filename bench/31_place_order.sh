@@ -7,7 +7,8 @@
 #   - the first session after a database-wide VACUUM ANALYZE, which is what bench 22 (and
 #     any maintenance run) leaves behind: with an empty orders table, the statistics then
 #     say "empty" and every plan made in that session is made for an empty table (the
-#     slowdown of issue 6 after bench 22: 486 orders/s before the fix);
+#     slowdown of issue 6 after bench 22: about 500 orders/s before the fix, 2,300 in the
+#     next session);
 #   - the next session, plans made for a table that holds orders.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
