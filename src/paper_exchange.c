@@ -16,7 +16,10 @@
  *	  cached book carries the new one, they differ, rebuild;
  *	- a server restart: no cache at all, rebuild.
  * A rebuild reads the resting orders once; in steady state one backend
- * matching one instrument never rereads them.
+ * matching one instrument never rereads them, and a transaction that places
+ * many orders locks and versions the row once (see tc_paper_current_book and
+ * tc_paper_bump_version).  place_order.c matches new orders on these books;
+ * this file also serves cancels (paper_unrest) and the book view (paper_book).
  */
 #include "postgres.h"
 
@@ -34,20 +37,8 @@
 
 #include "matching.h"
 #include "matching_sql.h"
+#include "paper_exchange.h"
 
-typedef struct PaperBook
-{
-	int64		instrument_id;	/* hash key */
-	int64		version;
-	TcBook	   *book;
-	Numeric		tick;
-	Numeric		lot;
-	int64		maker_ppm;
-	int64		taker_ppm;
-	/* the (sub)transaction that last gave the book a new version, see bump_version */
-	FullTransactionId bumped_xact;
-	SubTransactionId bumped_subxact;
-} PaperBook;
 
 static HTAB *paper_books = NULL;
 static SPIPlanPtr plans[6];
@@ -117,9 +108,9 @@ spi_value(int row, int col, bool *isnull)
  * table, rebuilding it when its version is stale.  exclude_id is the order
  * being placed (already inserted, not yet resting).
  */
-static PaperBook *
-current_book(int64 instrument_id, int32 exchange_id, int64 exclude_id, Numeric tick,
-			 Numeric lot, int64 maker_ppm, int64 taker_ppm)
+PaperBook *
+tc_paper_current_book(int64 instrument_id, int32 exchange_id, int64 exclude_id, Numeric tick,
+					  Numeric lot, int64 maker_ppm, int64 taker_ppm, bool trust_lock)
 {
 	Oid			t1[1] = {INT8OID};
 	Datum		a1[1] = {Int64GetDatum(instrument_id)};
@@ -129,6 +120,25 @@ current_book(int64 instrument_id, int32 exchange_id, int64 exclude_id, Numeric t
 	bool		isnull,
 				found;
 	PaperBook  *pb;
+	FullTransactionId xact = GetTopFullTransactionIdIfAny();
+
+	/*
+	 * Already locked by this very (sub)transaction: nobody else can have
+	 * matched since, so the cached book is current and the row need not be
+	 * read again (trust_lock: the order router, placing many orders in one
+	 * transaction; cancels and the book view always read the version).  (A lock taken in a subtransaction that was rolled back is
+	 * gone, but then the current subtransaction id differs.)
+	 */
+	if (trust_lock && paper_books != NULL && FullTransactionIdIsValid(xact))
+	{
+		pb = (PaperBook *) hash_search(paper_books, &instrument_id, HASH_FIND, NULL);
+		if (pb != NULL && pb->version >= 0 && pb->book != NULL &&
+			FullTransactionIdEquals(pb->locked_xact, xact) &&
+			pb->locked_subxact == GetCurrentSubTransactionId() &&
+			pb->maker_ppm == maker_ppm && pb->taker_ppm == taker_ppm &&
+			num_eq(pb->tick, tick) && num_eq(pb->lot, lot))
+			return pb;
+	}
 
 	/* the row exists after the instrument's first order; create it only then */
 	if (run(&plans[1], "SELECT version FROM tradecore.paper_books WHERE instrument_id = $1 FOR UPDATE",
@@ -145,6 +155,9 @@ current_book(int64 instrument_id, int32 exchange_id, int64 exclude_id, Numeric t
 	version = DatumGetInt64(spi_value(0, 1, &isnull));
 
 	pb = lookup_book(instrument_id, &found);
+	/* FOR UPDATE gave the transaction an id */
+	pb->locked_xact = GetTopFullTransactionId();
+	pb->locked_subxact = GetCurrentSubTransactionId();
 	if (found && pb->version == version && pb->maker_ppm == maker_ppm &&
 		pb->taker_ppm == taker_ppm && num_eq(pb->tick, tick) && num_eq(pb->lot, lot))
 		return pb;
@@ -176,11 +189,18 @@ current_book(int64 instrument_id, int32 exchange_id, int64 exclude_id, Numeric t
 	a3[0] = Int64GetDatum(instrument_id);
 	a3[1] = Int32GetDatum(exchange_id);
 	a3[2] = Int64GetDatum(exclude_id);
+
+	/*
+	 * Not read_only: SPI then reads with a snapshot taken now, after the lock
+	 * above, which in READ COMMITTED sees every match that committed while we
+	 * waited for it.  The calling statement's snapshot predates the wait and
+	 * would rebuild the book without them (orders filled twice).
+	 */
 	if (run(&plans[2], "SELECT id, side, price, qty - filled_qty FROM tradecore.orders"
 							  " WHERE instrument_id = $1 AND exchange_id = $2 AND id <> $3"
 							  "   AND status IN ('open', 'partially_filled') AND type = 'limit'"
 							  " ORDER BY id",
-							  3, t3, a3, true, 0) != SPI_OK_SELECT)
+							  3, t3, a3, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the resting paper orders");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -211,8 +231,8 @@ current_book(int64 instrument_id, int32 exchange_id, int64 exclude_id, Numeric t
  * Bumping once rather than per order also keeps the row from growing a chain of
  * thousands of versions when one transaction places many orders.
  */
-static void
-bump_version(PaperBook *pb, int64 instrument_id, int64 version_before)
+void
+tc_paper_bump_version(PaperBook *pb, int64 instrument_id, int64 version_before)
 {
 	Oid			t[1] = {INT8OID};
 	Datum		a[1] = {Int64GetDatum(instrument_id)};
@@ -248,13 +268,12 @@ typedef struct OrderRow
 } OrderRow;
 
 static void
-load_order(int64 order_id, OrderRow *o, bool for_cancel)
+load_order(int64 order_id, OrderRow *o)
 {
 	Oid			t[1] = {INT8OID};
 	Datum		a[1] = {Int64GetDatum(order_id)};
 	bool		isnull;
 	char	   *kind;
-	Datum		d;
 
 	if (run(&plans[4], "SELECT o.instrument_id, o.exchange_id, o.side, o.type, o.time_in_force,"
 							  "       o.price, o.qty - o.filled_qty, o.status, i.tick_size, i.lot_size,"
@@ -262,7 +281,7 @@ load_order(int64 order_id, OrderRow *o, bool for_cancel)
 							  "  FROM tradecore.orders o"
 							  "  JOIN tradecore.instruments i ON i.id = o.instrument_id"
 							  "  JOIN tradecore.exchanges e ON e.id = o.exchange_id"
-							  " WHERE o.id = $1 FOR UPDATE OF o",
+							  " WHERE o.id = $1",
 							  1, t, a, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
@@ -284,86 +303,6 @@ load_order(int64 order_id, OrderRow *o, bool for_cancel)
 		!tc_parse_type(TextDatumGetCString(spi_value(0, 4, &isnull)), &o->req.type) ||
 		!tc_parse_tif(TextDatumGetCString(spi_value(0, 5, &isnull)), &o->req.tif))
 		elog(ERROR, "order " INT64_FORMAT " has an unknown side, type or time in force", order_id);
-	if (for_cancel)
-		return;
-	d = spi_value(0, 6, &isnull);
-	o->req.price = (o->req.type == TC_LIMIT && !isnull)
-		? tc_numeric_to_units(DatumGetNumeric(d), o->tick, "price") : 0;
-	o->req.qty = tc_numeric_to_units(DatumGetNumeric(spi_value(0, 7, &isnull)), o->lot, "quantity");
-}
-
-static void
-put(ReturnSetInfo *rsinfo, const char *kind, bool has_maker, int64 maker, Numeric price,
-	Numeric qty, Numeric tfee, Numeric mfee)
-{
-	Datum		v[6];
-	bool		n[6] = {0};
-
-	v[0] = CStringGetTextDatum(kind);
-	v[1] = Int64GetDatum(maker);
-	n[1] = !has_maker;
-	v[2] = NumericGetDatum(price);
-	n[2] = price == NULL;
-	v[3] = NumericGetDatum(qty);
-	n[3] = qty == NULL;
-	v[4] = NumericGetDatum(tfee);
-	n[4] = tfee == NULL;
-	v[5] = NumericGetDatum(mfee);
-	n[5] = mfee == NULL;
-	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, n);
-}
-
-PG_FUNCTION_INFO_V1(tc_paper_match);
-/*
- * tradecore.paper_match(order_id) -> (kind, maker_order_id, price, qty, taker_fee, maker_fee)
- * Matches a new paper order against its instrument's book: one 'fill' row per
- * fill, then one row whose kind is the outcome (resting, partially_filled,
- * filled, canceled, rejected_post_only, rejected_fok, ...) and whose qty is
- * the quantity resting, filled, canceled or refused.  The caller (place_order)
- * records fills and order states; this function only matches.
- */
-Datum
-tc_paper_match(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int64		order_id = PG_GETARG_INT64(0);
-	OrderRow	o;
-	PaperBook  *pb;
-	TcSubmitResult res;
-	const TcFill *f;
-	int64		shown;
-	int64		version;
-
-	InitMaterializedSRF(fcinfo, 0);
-	SPI_connect();
-	load_order(order_id, &o, false);
-	if (strcmp(o.status, "new") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("order " INT64_FORMAT " was already matched (status %s)", order_id, o.status)));
-	pb = current_book(o.instrument_id, o.exchange_id, order_id, o.tick, o.lot, o.maker_ppm, o.taker_ppm);
-	/*
-	 * The cache is invalid from the moment the engine changes the book until
-	 * the change is recorded: an error in between must not leave a book that
-	 * claims the table's version.
-	 */
-	version = pb->version;
-	pb->version = -1;
-	tc_book_submit(pb->book, &o.req, &res);
-	bump_version(pb, o.instrument_id, version);
-
-	f = tc_book_fills(pb->book);
-	for (int k = 0; k < res.nfills; k++)
-		put(rsinfo, "fill", true, f[k].maker_id, tc_units_to_numeric(f[k].price, o.tick),
-			tc_units_to_numeric(f[k].qty, o.lot),
-			tc_fee_units_to_numeric(f[k].taker_fee, o.tick, o.lot),
-			tc_fee_units_to_numeric(f[k].maker_fee, o.tick, o.lot));
-	shown = (res.outcome == TC_OUT_RESTING || res.outcome == TC_OUT_PARTIAL_RESTING) ? res.left
-		: res.outcome == TC_OUT_FILLED ? res.filled : o.req.qty - res.filled;
-	put(rsinfo, tc_outcome_name(res.outcome), false, 0, NULL,
-		tc_units_to_numeric(shown, o.lot), NULL, NULL);
-	SPI_finish();
-	return (Datum) 0;
 }
 
 PG_FUNCTION_INFO_V1(tc_paper_unrest);
@@ -384,15 +323,15 @@ tc_paper_unrest(PG_FUNCTION_ARGS)
 	Numeric		result = NULL;
 
 	SPI_connect();
-	load_order(order_id, &o, true);
-	pb = current_book(o.instrument_id, o.exchange_id, -1, o.tick, o.lot, o.maker_ppm, o.taker_ppm);
+	load_order(order_id, &o);
+	pb = tc_paper_current_book(o.instrument_id, o.exchange_id, -1, o.tick, o.lot, o.maker_ppm, o.taker_ppm, false);
 	version = pb->version;
-	pb->version = -1;			/* as in tc_paper_match */
+	pb->version = -1;			/* invalid until the change is recorded */
 	if (!tc_book_cancel(pb->book, order_id, &left))
 		pb->version = version;	/* nothing changed */
 	else
 	{
-		bump_version(pb, o.instrument_id, version);
+		tc_paper_bump_version(pb, o.instrument_id, version);
 		result = tc_units_to_numeric(left, o.lot);
 	}
 	result = result ? (Numeric) SPI_datumTransfer(NumericGetDatum(result), false, -1) : NULL;
@@ -438,7 +377,7 @@ tc_paper_book_depth(PG_FUNCTION_ARGS)
 	exchange_id = DatumGetInt32(spi_value(0, 3, &isnull));
 	mppm = tc_fee_bps_to_ppm(DatumGetNumeric(spi_value(0, 4, &isnull)));
 	tppm = tc_fee_bps_to_ppm(DatumGetNumeric(spi_value(0, 5, &isnull)));
-	pb = current_book(instrument_id, exchange_id, -1, tick, lot, mppm, tppm);
+	pb = tc_paper_current_book(instrument_id, exchange_id, -1, tick, lot, mppm, tppm, false);
 	for (int s = 0; s < 2; s++)
 	{
 		int64		price,

@@ -122,8 +122,11 @@ CREATE INDEX orders_open_by_wallet_idx ON tradecore.orders (wallet_id, instrumen
     WHERE status IN ('new', 'open', 'partially_filled');
 CREATE INDEX orders_wallet_ts_idx ON tradecore.orders (wallet_id, ts DESC);
 CREATE INDEX orders_instrument_idx ON tradecore.orders (instrument_id);
+-- WHEN: the trigger sets updated_at to now(); a writer that already did (place_order
+-- updating its makers) pays no PL/pgSQL call per row.
 CREATE TRIGGER orders_touch BEFORE UPDATE ON tradecore.orders
-    FOR EACH ROW EXECUTE FUNCTION tradecore.touch_updated_at();
+    FOR EACH ROW WHEN (NEW.updated_at IS DISTINCT FROM now())
+    EXECUTE FUNCTION tradecore.touch_updated_at();
 
 -- Child rows of an order carry the order's owner keys (for RLS and for co-location by
 -- owner when distributed); fill them from the order when the writer left them out.
@@ -144,7 +147,7 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION tradecore.copy_order_owner() IS 'BEFORE INSERT trigger filling agent_id and wallet_id of order_events and fills from their order.';
+COMMENT ON FUNCTION tradecore.copy_order_owner() IS 'BEFORE INSERT trigger filling agent_id and wallet_id of order_events and fills from their order when the writer left the wallet out.';
 
 CREATE TABLE tradecore.order_events (
     id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -164,10 +167,10 @@ COMMENT ON COLUMN tradecore.order_events.ts IS 'When it happened.';
 COMMENT ON COLUMN tradecore.order_events.kind IS 'What happened.';
 COMMENT ON COLUMN tradecore.order_events.details IS 'Venue answer, risk verdict or other context.';
 CREATE INDEX order_events_order_idx ON tradecore.order_events (order_id, ts);
--- WHEN: a writer that already supplies both owner keys (place_order does) pays no
--- PL/pgSQL call per row.
+-- WHEN: a writer that supplies the wallet supplies the owner keys (place_order does; a
+-- NULL agent_id then means an order without an agent) and pays no PL/pgSQL call per row.
 CREATE TRIGGER order_events_owner BEFORE INSERT ON tradecore.order_events
-    FOR EACH ROW WHEN (NEW.agent_id IS NULL OR NEW.wallet_id IS NULL)
+    FOR EACH ROW WHEN (NEW.wallet_id IS NULL)
     EXECUTE FUNCTION tradecore.copy_order_owner();
 
 CREATE TABLE tradecore.fills (
@@ -198,13 +201,14 @@ COMMENT ON COLUMN tradecore.fills.fee IS 'Fee charged (negative for a rebate).';
 COMMENT ON COLUMN tradecore.fills.fee_asset IS 'Asset the fee is charged in.';
 COMMENT ON COLUMN tradecore.fills.liquidity IS 'maker or taker.';
 COMMENT ON COLUMN tradecore.fills.venue_fill_id IS 'Venue''s trade id, unique per order.';
-CREATE INDEX fills_order_idx ON tradecore.fills (order_id);
+-- fills by order (and the ON DELETE RESTRICT check of orders) use the unique index on
+-- (order_id, venue_fill_id): a separate index on order_id alone would only cost every insert.
 CREATE INDEX fills_wallet_ts_idx ON tradecore.fills (wallet_id, ts DESC);
 CREATE INDEX fills_instrument_idx ON tradecore.fills (instrument_id);
--- WHEN: a writer that already supplies both owner keys (place_order does) pays no
--- PL/pgSQL call per row.
+-- WHEN: a writer that supplies the wallet supplies the owner keys (place_order does; a
+-- NULL agent_id then means an order without an agent) and pays no PL/pgSQL call per row.
 CREATE TRIGGER fills_owner BEFORE INSERT ON tradecore.fills
-    FOR EACH ROW WHEN (NEW.agent_id IS NULL OR NEW.wallet_id IS NULL)
+    FOR EACH ROW WHEN (NEW.wallet_id IS NULL)
     EXECUTE FUNCTION tradecore.copy_order_owner();
 
 CREATE TABLE tradecore.trading_positions (

@@ -182,8 +182,8 @@ BEGIN
             VALUES (o.id, o.agent_id, o.wallet_id, 'fill',
                     jsonb_build_object('fill_id', v_fill, 'qty', v_delta::text, 'price', v_price::text,
                                        'cumulative_qty', p_filled_qty::text));
-            PERFORM tradecore.paper_apply_positions(o.instrument_id, ARRAY[o.wallet_id], ARRAY[o.agent_id],
-                                                    ARRAY[o.side], ARRAY[v_delta], ARRAY[v_price], ARRAY[0::numeric]);
+            PERFORM tradecore._apply_fill_positions(o.instrument_id, ARRAY[o.wallet_id], ARRAY[o.agent_id],
+                                                     ARRAY[o.side], ARRAY[v_delta], ARRAY[v_price], ARRAY[0::numeric]);
             v_types := v_types || 'fill'::text;
             v_pays := v_pays || jsonb_build_object('fill_id', v_fill, 'order_id', o.id, 'wallet_id', o.wallet_id,
                                                    'agent_id', o.agent_id, 'symbol', v_sym, 'side', o.side,
@@ -359,6 +359,10 @@ DECLARE
     r tradecore.live_order_requests;
 BEGIN
     SELECT * INTO o FROM tradecore.orders WHERE id = p_order FOR UPDATE;
+    -- the caller read the status before this lock: the status sync may have ended it since
+    IF o.status IN ('filled', 'canceled', 'rejected') THEN
+        RETURN o.status;
+    END IF;
     -- A place request that has not reached the venue (no attempt whose outcome is unknown)
     -- is canceled here; the sender claims requests with FOR UPDATE SKIP LOCKED and sets
     -- lookup before it sends, so holding this row lock decides the race either way.

@@ -2,7 +2,7 @@
 -- fills on both sides with maker/taker fees, order states, positions, client order ids that
 -- make retries idempotent, cancels, and books rebuilt when a backend's cache is stale.
 BEGIN;
-SELECT plan(32);
+SELECT plan(34);
 
 UPDATE tradecore.exchanges SET maker_fee_bps = 10, taker_fee_bps = 20 WHERE code = 'paper';
 INSERT INTO tradecore.instruments (exchange_id, symbol, venue_symbol, base_asset, quote_asset, tick_size, lot_size)
@@ -76,6 +76,21 @@ SELECT results_eq($$SELECT side, price, qty FROM tradecore.paper_book((SELECT in
 INSERT INTO o SELECT 's3', tradecore.place_order(maker, 'TST/USD', 'sell', 1.2, 98.00) FROM w;
 SELECT results_eq($$SELECT f.price, f.qty FROM tradecore.fills f WHERE f.order_id = (SELECT id FROM o WHERE name = 's3') ORDER BY f.id$$,
                   $$VALUES (99.00, 1.000), (98.50, 0.200)$$, 'the rebuilt book matches in price-time order');
+
+-- an order placed in a rolled-back savepoint never rests: the next order of the same
+-- transaction (whose book row stays locked) matches the book as the table has it
+INSERT INTO o SELECT 'b9', tradecore.place_order(taker, 'TST/USD', 'buy', 0.1, 97.00) FROM w;
+SAVEPOINT t303;
+INSERT INTO o SELECT 'sv', tradecore.place_order(maker, 'TST/USD', 'sell', 1.0, 96.00) FROM w;
+ROLLBACK TO SAVEPOINT t303;
+INSERT INTO o SELECT 'b10', tradecore.place_order(taker, 'TST/USD', 'buy', 1.0, 96.00) FROM w;
+SELECT is((SELECT status FROM tradecore.orders WHERE id = (SELECT id FROM o WHERE name = 'b10')), 'open',
+          'the sell of a rolled-back savepoint is not on the book');
+SELECT results_eq($$SELECT side, price, qty FROM tradecore.paper_book((SELECT inst FROM w)) WHERE side = 'bid' ORDER BY level$$,
+                  $$SELECT 'bid', price, sum(qty - filled_qty) FROM tradecore.orders
+                     WHERE instrument_id = (SELECT inst FROM w) AND status IN ('open', 'partially_filled') AND side = 'buy'
+                     GROUP BY price ORDER BY price DESC$$,
+                  'after the savepoint the book equals the open orders');
 
 -- refusals
 SELECT throws_ok($$SELECT tradecore.place_order((SELECT taker FROM w), 'TST/USD', 'buy', 1, 99.005)$$,

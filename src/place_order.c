@@ -1,0 +1,1126 @@
+/*
+ * place_order.c
+ *	  The paper path of the order router, tradecore.place_order(): return
+ *	  the first order of a retried client order id, match the order in C on
+ *	  the instrument's cached book, insert it in its final state, record the
+ *	  makers' fills, both sides' fills rows, the order events and the outbox
+ *	  events in one statement, and write the positions, whose average price
+ *	  and realised P&L are folded here in numeric arithmetic.  Also the
+ *	  client order id lookup of cancel_order.
+ *
+ * Every statement is prepared once per backend and kept (SPI_keepplan), with
+ * a generic plan: their shapes never change, only their arguments.  The plan
+ * cache replans them after DDL on the tables they use.
+ *
+ * Plans and growing tables.  A plan made while tradecore.orders is empty (a
+ * fresh or freshly vacuumed table: the planner then trusts its physical size
+ * of zero pages) looks rows up by sequential scan or hashes the whole table,
+ * and so does every foreign-key check of fills and order_events against
+ * orders, whose plans PostgreSQL caches the same way.  Nothing replans them
+ * while one transaction fills the table, so placing n orders in one
+ * transaction read O(n^2) rows: 5,000 orders after a VACUUM ANALYZE ran at a
+ * quarter of the speed of the same orders in the next session.  Every statement
+ * here finds rows by key or by row address, so the SQL declaration of this
+ * function rules out sequential scans, hash and merge joins for the plans made
+ * during the call (test/suites/33_paper_plans.sh counts the rows read).
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/itemptr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "matching.h"
+#include "matching_sql.h"
+#include "paper_exchange.h"
+
+enum
+{
+	P_LOOKUP,
+	P_INSERT,
+	P_POS_LOCK_TID,
+	P_POS_LOCK,
+	P_POS_UPDATE,
+	P_POS_INSERT,
+	P_RECORD,
+	P_RECORD_NOFILL,
+	P_COUNT
+};
+
+static SPIPlanPtr plans[P_COUNT];
+
+static const char *const sql[P_COUNT] = {
+	/* P_LOOKUP: the instrument, its exchange's fees and the wallet's agent */
+	"SELECT i.id, i.tick_size, i.lot_size, i.quote_asset, e.maker_fee_bps, e.taker_fee_bps,"
+	"       (SELECT w.agent_id FROM tradecore.wallets w WHERE w.id = $3)"
+	"  FROM tradecore.instruments i JOIN tradecore.exchanges e ON e.id = i.exchange_id"
+	" WHERE i.exchange_id = $1 AND i.symbol = $2 AND i.active",
+
+	/*
+	 * P_INSERT: the order in its final state, under the id the engine matched
+	 * it with.  A client order id that a concurrent transaction took since
+	 * P_EXISTING looked is found here (waiting for that transaction if it is
+	 * still running): no row.
+	 */
+	"INSERT INTO tradecore.orders AS o (id, client_order_id, agent_id, wallet_id, instrument_id, exchange_id,"
+	"                                   side, type, time_in_force, price, qty, filled_qty, avg_fill_price,"
+	"                                   status, reject_reason, venue_order_id)"
+	" OVERRIDING SYSTEM VALUE"
+	" VALUES ($1, coalesce($2, gen_random_uuid()::text), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+	"         $14, $15, 'paper-' || $1)"
+	" ON CONFLICT ON CONSTRAINT orders_wallet_id_client_order_id_key DO NOTHING"
+	" RETURNING o.id",
+
+	/*
+	 * P_POS_LOCK_TID: the positions the fills change, found where this
+	 * backend last wrote them (see apply_positions).  The key is checked
+	 * through "+ 0" so that no index on it can compete with the TID scan:
+	 * on a table the statistics call small, an index scan by key looks as
+	 * cheap, and it walks every version of the row.
+	 */
+	"SELECT p.wallet_id, p.qty, p.avg_price, p.realized_pnl, p.ctid FROM tradecore.trading_positions p"
+	" WHERE p.ctid = ANY ($1) AND p.instrument_id + 0 = $2 AND p.wallet_id + 0 = ANY ($3) FOR UPDATE",
+
+	/* P_POS_LOCK: the others, by key, locked in wallet order */
+	"SELECT p.wallet_id, p.qty, p.avg_price, p.realized_pnl, p.ctid FROM tradecore.trading_positions p"
+	" WHERE p.wallet_id = ANY ($1) AND p.instrument_id = $2 ORDER BY p.wallet_id FOR UPDATE",
+
+	/* P_POS_UPDATE: the rows just locked, by their row address */
+	"UPDATE tradecore.trading_positions p"
+	"   SET qty = u.q, avg_price = u.a, realized_pnl = u.r, updated_at = now()"
+	"  FROM unnest($1::tid[], $2::numeric[], $3::numeric[], $4::numeric[]) AS u(t, q, a, r)"
+	" WHERE p.ctid = u.t"
+	" RETURNING p.wallet_id, p.ctid",
+
+	/* P_POS_INSERT: first positions, with the agent of their first fill */
+	"INSERT INTO tradecore.trading_positions (wallet_id, instrument_id, agent_id, qty, avg_price, realized_pnl)"
+	"SELECT u.w, $2, u.g, u.q, u.a, u.r"
+	"  FROM unnest($1::bigint[], $3::bigint[], $4::numeric[], $5::numeric[], $6::numeric[]) AS u(w, g, q, a, r)"
+	" RETURNING wallet_id, ctid",
+
+	/*
+	 * P_RECORD: m updates the makers (one fill each: a maker fills at most
+	 * once per incoming order; the average is the expression a maker's
+	 * average after several partial fills has always been computed with);
+	 * s holds both sides of every fill, taker side first (k), fill by fill
+	 * (n).  Rows get ids in that order: fills, then the order events (the
+	 * taker's 'new', each side of each fill, the taker's final state), then
+	 * the outbox events (per fill the taker's and the maker's fill, the
+	 * maker's order.filled when it completed; then the taker's event), each
+	 * filed under the wallet and agent of the order it describes: a maker's
+	 * fill belongs to the maker, whoever the caller is.  Returns the owners
+	 * and sides of s for the positions.
+	 */
+	"WITH f AS ("
+	"    SELECT * FROM unnest($1::bigint[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[])"
+	"                  WITH ORDINALITY AS f(maker, price, qty, tfee, mfee, n)"
+	"), m AS ("
+	"    UPDATE tradecore.orders o"
+	"       SET filled_qty = o.filled_qty + f.qty,"
+	"           avg_fill_price = (coalesce(o.avg_fill_price, 0) * o.filled_qty + f.price * f.qty) / (o.filled_qty + f.qty),"
+	"           status = CASE WHEN o.filled_qty + f.qty = o.qty THEN 'filled' ELSE 'partially_filled' END,"
+	"           updated_at = now()"
+	"      FROM f"
+	"     WHERE o.id = f.maker"
+	"    RETURNING o.id, o.wallet_id, o.agent_id, o.side, o.client_order_id, o.status"
+	"), s AS ("
+	"    SELECT f.n, x.k, x.order_id, x.counter_id, x.wallet_id, x.agent_id, x.side, x.liq, x.fee,"
+	"           f.price, f.qty, m.client_order_id AS coid, m.status"
+	"      FROM f JOIN m ON m.id = f.maker"
+	"     CROSS JOIN LATERAL (VALUES (1, $8::bigint, f.maker, $10::bigint, $9::bigint, $17::text, 'taker', f.tfee),"
+	"                                (2, f.maker, $8::bigint, m.wallet_id, m.agent_id, m.side, 'maker', f.mfee))"
+	"                AS x(k, order_id, counter_id, wallet_id, agent_id, side, liq, fee)"
+	"), fi AS ("
+	"    INSERT INTO tradecore.fills (order_id, instrument_id, wallet_id, agent_id, price, qty, fee, fee_asset,"
+	"                                 liquidity, venue_fill_id)"
+	"    SELECT s.order_id, $6, s.wallet_id, s.agent_id, s.price, s.qty, s.fee, $7, s.liq,"
+	"           'paper-' || $8 || '-' || CASE s.k WHEN 1 THEN s.counter_id ELSE s.order_id END"
+	"      FROM s ORDER BY s.n, s.k"
+	"), oe AS ("
+	"    INSERT INTO tradecore.order_events (order_id, agent_id, wallet_id, kind, details)"
+	"    SELECT e.order_id, e.agent_id, e.wallet_id, e.kind, e.details"
+	"      FROM (SELECT 0::bigint AS n, 0 AS k, $8::bigint AS order_id, $9::bigint AS agent_id,"
+	"                   $10::bigint AS wallet_id, 'new' AS kind,"
+	"                   jsonb_build_object('client_order_id', $11::text) AS details"
+	"            UNION ALL"
+	"            SELECT s.n, s.k, s.order_id, s.agent_id, s.wallet_id, 'fill',"
+	"                   jsonb_build_object('price', s.price::text, 'qty', s.qty::text, 'liquidity', s.liq,"
+	"                                      'counter_order_id', s.counter_id)"
+	"              FROM s"
+	"            UNION ALL"
+	"            SELECT 9223372036854775807, 0, $8, $9, $10, $12::text,"
+	"                   jsonb_build_object('filled_qty', $13::numeric::text, 'reason', $14::text)) e"
+	"     ORDER BY e.n, e.k"
+	")"
+	"SELECT tradecore._emit_many(array_agg(ev.type ORDER BY ev.n, ev.k), array_agg(ev.payload ORDER BY ev.n, ev.k),"
+	"                            array_agg(ev.agent_id ORDER BY ev.n, ev.k), array_agg(ev.wallet_id ORDER BY ev.n, ev.k)),"
+	"       (SELECT array_agg(s.wallet_id ORDER BY s.n, s.k) FROM s),"
+	"       (SELECT array_agg(s.agent_id ORDER BY s.n, s.k) FROM s),"
+	"       (SELECT array_agg(s.side ORDER BY s.n, s.k) FROM s)"
+	"  FROM (SELECT s.n, s.k, 'fill' AS type, s.agent_id, s.wallet_id,"
+	"               jsonb_build_object('order_id', s.order_id, 'wallet_id', s.wallet_id, 'agent_id', s.agent_id,"
+	"                                  'instrument_id', $6::bigint, 'side', s.side, 'price', s.price::text,"
+	"                                  'qty', s.qty::text, 'liquidity', s.liq) AS payload"
+	"          FROM s"
+	"        UNION ALL"
+	"        SELECT s.n, 3, 'order.filled', s.agent_id, s.wallet_id,"
+	"               jsonb_build_object('order_id', s.order_id, 'wallet_id', s.wallet_id, 'agent_id', s.agent_id,"
+	"                                  'client_order_id', s.coid)"
+	"          FROM s WHERE s.k = 2 AND s.status = 'filled'"
+	"        UNION ALL"
+	"        SELECT 9223372036854775807, 0, $15::text, $9, $10,"
+	"               jsonb_build_object('order_id', $8, 'wallet_id', $10, 'agent_id', $9,"
+	"                                  'client_order_id', $11::text, 'status', $12::text,"
+	"                                  'filled_qty', $13::numeric::text, 'symbol', $16::text)) ev",
+
+	/*
+	 * P_RECORD_NOFILL: P_RECORD for an order that matched nothing (resting,
+	 * or refused): its two order events and its outbox event; a much smaller
+	 * plan to start for half of all orders
+	 */
+	"WITH oe AS ("
+	"    INSERT INTO tradecore.order_events (order_id, agent_id, wallet_id, kind, details)"
+	"    VALUES ($1, $2, $3, 'new', jsonb_build_object('client_order_id', $4::text)),"
+	"           ($1, $2, $3, $5, jsonb_build_object('filled_qty', $6::numeric::text, 'reason', $7::text))"
+	")"
+	"SELECT tradecore._emit_many(ARRAY[$8::text],"
+	"           ARRAY[jsonb_build_object('order_id', $1, 'wallet_id', $3, 'agent_id', $2,"
+	"                                    'client_order_id', $4::text, 'status', $5::text,"
+	"                                    'filled_qty', $6::numeric::text, 'symbol', $9::text)],"
+	"           ARRAY[$2::bigint], ARRAY[$3::bigint])",
+};
+
+static const Oid p_lookup_types[] = {INT4OID, TEXTOID, INT8OID};
+static const Oid p_insert_types[] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT4OID, TEXTOID, TEXTOID,
+TEXTOID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID, TEXTOID, TEXTOID};
+static const Oid p_pos_lock_tid_types[] = {TIDARRAYOID, INT8OID, INT8ARRAYOID};
+static const Oid p_pos_lock_types[] = {INT8ARRAYOID, INT8OID};
+static const Oid p_pos_update_types[] = {TIDARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID};
+static const Oid p_pos_insert_types[] = {INT8ARRAYOID, INT8OID, INT8ARRAYOID, NUMERICARRAYOID,
+NUMERICARRAYOID, NUMERICARRAYOID};
+static const Oid p_record_types[] = {
+	INT8ARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID,
+	INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID
+};
+static const Oid p_record_nofill_types[] = {INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID,
+TEXTOID, TEXTOID};
+
+static const struct
+{
+	int			nargs;
+	const Oid  *types;
+}			plan_args[P_COUNT] = {
+	{lengthof(p_lookup_types), p_lookup_types},
+	{lengthof(p_insert_types), p_insert_types},
+	{lengthof(p_pos_lock_tid_types), p_pos_lock_tid_types},
+	{lengthof(p_pos_lock_types), p_pos_lock_types},
+	{lengthof(p_pos_update_types), p_pos_update_types},
+	{lengthof(p_pos_insert_types), p_pos_insert_types},
+	{lengthof(p_record_types), p_record_types},
+	{lengthof(p_record_nofill_types), p_record_nofill_types},
+};
+
+/*
+ * Runs statement k with a kept, generic plan.  nulls: SPI's ' '/'n' string,
+ * or NULL for none.
+ */
+static int
+run(int k, Datum *args, const char *nulls, bool read_only)
+{
+	if (plans[k] == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare_cursor(sql[k], plan_args[k].nargs, (Oid *) plan_args[k].types,
+										   CURSOR_OPT_GENERIC_PLAN);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql[k], SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		plans[k] = p;
+	}
+	return SPI_execute_plan(plans[k], args, nulls, read_only, 0);
+}
+
+static Datum
+col(int row, int c, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, c, isnull);
+}
+
+/* numeric helpers: the same operators the SQL version of this code used */
+static Numeric
+n_add(Numeric a, Numeric b)
+{
+	return DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(a), NumericGetDatum(b)));
+}
+
+static Numeric
+n_sub(Numeric a, Numeric b)
+{
+	return DatumGetNumeric(DirectFunctionCall2(numeric_sub, NumericGetDatum(a), NumericGetDatum(b)));
+}
+
+static Numeric
+n_mul(Numeric a, Numeric b)
+{
+	return DatumGetNumeric(DirectFunctionCall2(numeric_mul, NumericGetDatum(a), NumericGetDatum(b)));
+}
+
+static Numeric
+n_div(Numeric a, Numeric b)
+{
+	return DatumGetNumeric(DirectFunctionCall2(numeric_div, NumericGetDatum(a), NumericGetDatum(b)));
+}
+
+static Numeric
+n_abs(Numeric a)
+{
+	return DatumGetNumeric(DirectFunctionCall1(numeric_abs, NumericGetDatum(a)));
+}
+
+static Numeric
+n_neg(Numeric a)
+{
+	return DatumGetNumeric(DirectFunctionCall1(numeric_uminus, NumericGetDatum(a)));
+}
+
+static Numeric
+n_sign(Numeric a)
+{
+	return DatumGetNumeric(DirectFunctionCall1(numeric_sign, NumericGetDatum(a)));
+}
+
+static int
+n_cmp(Numeric a, Numeric b)
+{
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(a), NumericGetDatum(b)));
+}
+
+static bool
+n_is_zero(Numeric a)
+{
+	return n_cmp(a, int64_to_numeric(0)) == 0;
+}
+
+static bool
+n_finite_positive(Numeric a)
+{
+	return !numeric_is_nan(a) && !numeric_is_inf(a) && n_cmp(a, int64_to_numeric(0)) > 0;
+}
+
+static Datum
+array_of(Datum *v, bool *nulls, int n, Oid elemtype)
+{
+	int16		len;
+	bool		byval;
+	char		align;
+	int			dims[1];
+	int			lbs[1] = {1};
+
+	dims[0] = n;
+	get_typlenbyvalalign(elemtype, &len, &byval, &align);
+	if (n == 0)
+		return PointerGetDatum(construct_empty_array(elemtype));
+	return PointerGetDatum(construct_md_array(v, nulls, 1, dims, lbs, elemtype, len, byval, align));
+}
+
+static Datum
+text_or_null(const char *s, bool *isnull)
+{
+	*isnull = (s == NULL);
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+/*
+ * One side of one fill, as its position sees it: sides[2 i] is the taker's
+ * entry of fill i, sides[2 i + 1] the maker's (whose owner and side come
+ * back from P_RECORD).
+ */
+typedef struct Side
+{
+	int64		wallet_id;
+	bool		agent_null;
+	int64		agent_id;
+	const char *side;
+	Numeric		price;
+	Numeric		qty;
+	Numeric		fee;
+} Side;
+
+/*
+ * Where this backend last wrote each position row (wallet, instrument).
+ * Within one transaction every fill makes a new version of the same two
+ * rows, and versions our own transaction superseded cannot be pruned until
+ * it ends: a lookup by key walks all of them, so placing n orders in one
+ * transaction would cost O(n^2).  Going to the row's address instead reads
+ * one version.  The address is only a hint: the lookup checks the key, and a
+ * version that is gone or not the visible one is simply not found there,
+ * and then the key lookup runs.
+ */
+typedef struct PosKey
+{
+	int64		wallet_id;
+	int64		instrument_id;
+} PosKey;
+
+typedef struct PosTid
+{
+	PosKey		key;
+	ItemPointerData tid;
+} PosTid;
+
+static HTAB *pos_tids = NULL;
+
+static void
+remember_tids(int64 instrument_id)
+{
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		bool		isnull;
+		PosKey		k;
+		PosTid	   *e;
+
+		k.wallet_id = DatumGetInt64(col(row, 1, &isnull));
+		k.instrument_id = instrument_id;
+		e = hash_search(pos_tids, &k, HASH_ENTER, NULL);
+		e->tid = *(ItemPointer) DatumGetPointer(col(row, 2, &isnull));
+	}
+}
+
+/*
+ * Positions: fold each wallet's entries in order into its row (average price
+ * on the growing side, realised P&L net of fees on the reducing side, a flip
+ * through zero starts a fresh average), the same arithmetic as applying the
+ * fills one by one; then one UPDATE of the existing rows and one INSERT of
+ * the new ones.
+ */
+static void
+apply_positions(int64 instrument_id, Side *sides, int nsides)
+{
+	int64	   *wallets = palloc(sizeof(int64) * nsides);
+	int			nw = 0;
+	Datum	   *d = palloc(sizeof(Datum) * nsides);
+	Datum	   *tids = palloc(sizeof(Datum) * nsides);
+	int			ntids = 0;
+	Datum		args[6];
+	/* per wallet: its row (locked) if it has one */
+	bool	   *has = palloc0(sizeof(bool) * nsides);
+	Numeric    *eq = palloc(sizeof(Numeric) * nsides);
+	Numeric    *ea = palloc(sizeof(Numeric) * nsides);
+	Numeric    *er = palloc(sizeof(Numeric) * nsides);
+	ItemPointerData *et = palloc(sizeof(ItemPointerData) * nsides);
+	Datum	   *ut,
+			   *uq,
+			   *ua,
+			   *ur,
+			   *nw_,
+			   *ng,
+			   *nq,
+			   *na,
+			   *nr;
+	bool	   *uan,
+			   *ngn,
+			   *nan;
+	int			nu = 0,
+				nn = 0;
+
+	if (pos_tids == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(PosKey);
+		ctl.entrysize = sizeof(PosTid);
+		ctl.hcxt = TopMemoryContext;
+		pos_tids = hash_create("tradecore position addresses", 64, &ctl,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+
+	/* distinct wallets in id order (the lock order) */
+	for (int i = 0; i < nsides; i++)
+	{
+		int			j;
+
+		for (j = 0; j < nw && wallets[j] != sides[i].wallet_id; j++)
+			;
+		if (j == nw)
+			wallets[nw++] = sides[i].wallet_id;
+	}
+	for (int i = 1; i < nw; i++)
+		for (int j = i; j > 0 && wallets[j - 1] > wallets[j]; j--)
+		{
+			int64		t = wallets[j];
+
+			wallets[j] = wallets[j - 1];
+			wallets[j - 1] = t;
+		}
+	for (int w = 0; w < nw; w++)
+	{
+		PosKey		k;
+		PosTid	   *e;
+
+		k.wallet_id = wallets[w];
+		k.instrument_id = instrument_id;
+		d[w] = Int64GetDatum(wallets[w]);
+		e = hash_search(pos_tids, &k, HASH_FIND, NULL);
+		if (e != NULL)
+			tids[ntids++] = PointerGetDatum(&e->tid);
+	}
+
+	/* lock the rows: at their last known address, then by key for the rest */
+	for (int pass = 0; pass < 2; pass++)
+	{
+		int			nmiss = 0;
+		Datum	   *miss = palloc(sizeof(Datum) * nw);
+
+		if (pass == 0)
+		{
+			if (ntids == 0)
+				continue;
+			args[0] = array_of(tids, NULL, ntids, TIDOID);
+			args[1] = Int64GetDatum(instrument_id);
+			args[2] = array_of(d, NULL, nw, INT8OID);
+			if (run(P_POS_LOCK_TID, args, NULL, false) != SPI_OK_SELECT)
+				elog(ERROR, "could not lock the positions of instrument " INT64_FORMAT, instrument_id);
+		}
+		else
+		{
+			for (int w = 0; w < nw; w++)
+				if (!has[w])
+					miss[nmiss++] = d[w];
+			if (nmiss == 0)
+				break;
+			args[0] = array_of(miss, NULL, nmiss, INT8OID);
+			args[1] = Int64GetDatum(instrument_id);
+			if (run(P_POS_LOCK, args, NULL, false) != SPI_OK_SELECT)
+				elog(ERROR, "could not lock the positions of instrument " INT64_FORMAT, instrument_id);
+		}
+		for (uint64 row = 0; row < SPI_processed; row++)
+		{
+			bool		isnull;
+			int64		wid = DatumGetInt64(col(row, 1, &isnull));
+
+			for (int w = 0; w < nw; w++)
+			{
+				Datum		a;
+
+				if (wallets[w] != wid || has[w])
+					continue;
+				has[w] = true;
+				eq[w] = DatumGetNumeric(col(row, 2, &isnull));
+				a = col(row, 3, &isnull);
+				ea[w] = isnull ? NULL : DatumGetNumeric(a);
+				er[w] = DatumGetNumeric(col(row, 4, &isnull));
+				et[w] = *(ItemPointer) DatumGetPointer(col(row, 5, &isnull));
+			}
+		}
+	}
+
+	ut = palloc(sizeof(Datum) * nw);
+	uq = palloc(sizeof(Datum) * nw);
+	ua = palloc(sizeof(Datum) * nw);
+	ur = palloc(sizeof(Datum) * nw);
+	uan = palloc(sizeof(bool) * nw);
+	nw_ = palloc(sizeof(Datum) * nw);
+	ng = palloc(sizeof(Datum) * nw);
+	nq = palloc(sizeof(Datum) * nw);
+	na = palloc(sizeof(Datum) * nw);
+	nr = palloc(sizeof(Datum) * nw);
+	ngn = palloc(sizeof(bool) * nw);
+	nan = palloc(sizeof(bool) * nw);
+	for (int w = 0; w < nw; w++)
+	{
+		bool		seen = has[w];
+		Numeric		q = has[w] ? eq[w] : NULL;
+		Numeric		a = has[w] ? ea[w] : NULL;
+		Numeric		r = has[w] ? er[w] : NULL;
+		bool		agent_null = true;
+		int64		agent = 0;
+
+		for (int i = 0; i < nsides; i++)
+		{
+			Side	   *s = &sides[i];
+			Numeric		dq,
+						pnl,
+						nq_;
+
+			if (s->wallet_id != wallets[w])
+				continue;
+			dq = strcmp(s->side, "buy") == 0 ? s->qty : n_neg(s->qty);
+			pnl = n_neg(s->fee);
+			if (!seen)
+			{
+				q = dq;
+				a = s->price;
+				r = n_neg(s->fee);
+				agent_null = s->agent_null;
+				agent = s->agent_id;
+				seen = true;
+				continue;
+			}
+			nq_ = n_add(q, dq);
+			if (n_is_zero(q) || n_cmp(n_sign(q), n_sign(dq)) == 0)
+				a = n_div(n_add(n_mul(n_abs(q), a ? a : int64_to_numeric(0)), n_mul(s->qty, s->price)), n_abs(nq_));
+			else
+			{
+				Numeric		closed = n_cmp(n_abs(q), s->qty) <= 0 ? n_abs(q) : s->qty;
+
+				pnl = n_add(pnl, n_mul(n_mul(closed, n_sub(s->price, a)), n_sign(q)));
+				a = n_is_zero(nq_) ? NULL : n_cmp(n_sign(nq_), n_sign(q)) == 0 ? a : s->price;
+			}
+			q = nq_;
+			r = n_add(r, pnl);
+		}
+		if (has[w])
+		{
+			ut[nu] = PointerGetDatum(&et[w]);
+			uq[nu] = NumericGetDatum(q);
+			ua[nu] = NumericGetDatum(a);
+			uan[nu] = (a == NULL);
+			ur[nu] = NumericGetDatum(r);
+			nu++;
+		}
+		else
+		{
+			nw_[nn] = Int64GetDatum(wallets[w]);
+			ng[nn] = Int64GetDatum(agent);
+			ngn[nn] = agent_null;
+			nq[nn] = NumericGetDatum(q);
+			na[nn] = NumericGetDatum(a);
+			nan[nn] = (a == NULL);
+			nr[nn] = NumericGetDatum(r);
+			nn++;
+		}
+	}
+	if (nu > 0)
+	{
+		args[0] = array_of(ut, NULL, nu, TIDOID);
+		args[1] = array_of(uq, NULL, nu, NUMERICOID);
+		args[2] = array_of(ua, uan, nu, NUMERICOID);
+		args[3] = array_of(ur, NULL, nu, NUMERICOID);
+		if (run(P_POS_UPDATE, args, NULL, false) != SPI_OK_UPDATE_RETURNING || SPI_processed != (uint64) nu)
+			elog(ERROR, "could not update the positions of instrument " INT64_FORMAT, instrument_id);
+		remember_tids(instrument_id);
+	}
+	if (nn > 0)
+	{
+		args[0] = array_of(nw_, NULL, nn, INT8OID);
+		args[1] = Int64GetDatum(instrument_id);
+		args[2] = array_of(ng, ngn, nn, INT8OID);
+		args[3] = array_of(nq, NULL, nn, NUMERICOID);
+		args[4] = array_of(na, nan, nn, NUMERICOID);
+		args[5] = array_of(nr, NULL, nn, NUMERICOID);
+		if (run(P_POS_INSERT, args, NULL, false) != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "could not insert the positions of instrument " INT64_FORMAT, instrument_id);
+		remember_tids(instrument_id);
+	}
+}
+
+/* the sequence behind orders.id (an identity column) */
+static Oid
+orders_id_seq(void)
+{
+	Oid			seq = get_relname_relid("orders_id_seq", get_namespace_oid("tradecore", false));
+
+	if (!OidIsValid(seq))
+		elog(ERROR, "sequence tradecore.orders_id_seq is missing");
+	return seq;
+}
+
+/* what a retry must repeat to be the same order */
+typedef struct OrderTerms
+{
+	int64		instrument_id;
+	char	   *side;
+	char	   *type;
+	char	   *tif;
+	Numeric		qty;
+	Numeric		price;			/* NULL for a market order */
+} OrderTerms;
+
+/*
+ * The order of wallet_id placed under client order id coid, if any: its id
+ * in *order_id and, when terms is not NULL, its terms.
+ *
+ * Read through the unique index on (wallet_id, client_order_id) itself, not a
+ * planned query: on a table the statistics call empty, the planner takes the
+ * index on (wallet_id, ts) as readily and filters every order of the wallet,
+ * once per call.  A fresh snapshot, so that an order a concurrent transaction
+ * committed since the calling statement began is found too.
+ */
+static bool
+client_order_lookup(int64 wallet_id, const char *coid, int64 *order_id, OrderTerms *terms)
+{
+	Oid			nsp = get_namespace_oid("tradecore", false);
+	Oid			relid = get_relname_relid("orders", nsp);
+	Oid			indid = get_relname_relid("orders_wallet_id_client_order_id_key", nsp);
+	Relation	rel;
+	Relation	idx;
+	IndexScanDesc scan;
+	ScanKeyData key[2];
+	TupleTableSlot *slot;
+	Snapshot	snap;
+	bool		found = false;
+
+	if (!OidIsValid(relid) || !OidIsValid(indid))
+		elog(ERROR, "tradecore.orders or its client order id key is missing");
+	rel = table_open(relid, AccessShareLock);
+	idx = index_open(indid, AccessShareLock);
+	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(wallet_id));
+	ScanKeyEntryInitialize(&key[1], 0, 2, BTEqualStrategyNumber, InvalidOid,
+						   idx->rd_indcollation[1], F_TEXTEQ, CStringGetTextDatum(coid));
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	slot = table_slot_create(rel, NULL);
+	scan = index_beginscan(rel, idx, snap, 2, 0);
+	index_rescan(scan, key, 2, NULL, 0);
+	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+
+		found = true;
+		*order_id = DatumGetInt64(slot_getattr(slot, get_attnum(relid, "id"), &isnull));
+		if (terms != NULL)
+		{
+			Datum		d;
+
+			terms->instrument_id = DatumGetInt64(slot_getattr(slot, get_attnum(relid, "instrument_id"), &isnull));
+			terms->side = TextDatumGetCString(slot_getattr(slot, get_attnum(relid, "side"), &isnull));
+			terms->type = TextDatumGetCString(slot_getattr(slot, get_attnum(relid, "type"), &isnull));
+			terms->tif = TextDatumGetCString(slot_getattr(slot, get_attnum(relid, "time_in_force"), &isnull));
+			terms->qty = DatumGetNumericCopy(slot_getattr(slot, get_attnum(relid, "qty"), &isnull));
+			d = slot_getattr(slot, get_attnum(relid, "price"), &isnull);
+			terms->price = isnull ? NULL : DatumGetNumericCopy(d);
+		}
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snap);
+	index_close(idx, NoLock);
+	table_close(rel, NoLock);
+	return found;
+}
+
+/*
+ * A retried client order id: the first order's id in *order_id, or an error
+ * (23505, as the unique key would raise) when its terms differ.
+ */
+static bool
+find_existing(int64 wallet_id, const char *coid, int64 instrument_id, const char *side, const char *type,
+			  const char *tif, Numeric qty, Numeric price, int64 *order_id)
+{
+	OrderTerms	t;
+
+	if (!client_order_lookup(wallet_id, coid, order_id, &t))
+		return false;
+	if (t.instrument_id != instrument_id || strcmp(t.side, side) != 0 || strcmp(t.type, type) != 0 ||
+		strcmp(t.tif, tif) != 0 || n_cmp(t.qty, qty) != 0 ||
+		(t.price == NULL) != (price == NULL) || (price != NULL && n_cmp(t.price, price) != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("client order id \"%s\" was already used for a different order (id " INT64_FORMAT ")",
+						coid, *order_id)));
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(tc_order_by_client_id);
+/*
+ * tradecore._order_by_client_id(wallet_id, client_order_id) -> order id or
+ * NULL: the lookup of cancel_order(wallet_id, client_order_id).
+ */
+Datum
+tc_order_by_client_id(PG_FUNCTION_ARGS)
+{
+	int64		order_id;
+
+	if (!client_order_lookup(PG_GETARG_INT64(0), text_to_cstring(PG_GETARG_TEXT_PP(1)), &order_id, NULL))
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(order_id);
+}
+
+PG_FUNCTION_INFO_V1(tc_apply_fill_positions);
+/*
+ * tradecore._apply_fill_positions(instrument_id, wallet_ids bigint[],
+ *     agent_ids bigint[], sides text[], qtys numeric[], prices numeric[],
+ *     fees numeric[]): the position bookkeeping of place_order for fills
+ *     recorded elsewhere (a live venue's fills, 37_live_orders.sql), entry i
+ *     being one side of one fill, in fill order.  One implementation of the
+ *     position arithmetic for both paths.
+ */
+Datum
+tc_apply_fill_positions(PG_FUNCTION_ARGS)
+{
+	int64		instrument_id = PG_GETARG_INT64(0);
+	Datum	   *v[6];
+	bool	   *nl[6];
+	int			n[6];
+	static const Oid elem[6] = {INT8OID, INT8OID, TEXTOID, NUMERICOID, NUMERICOID, NUMERICOID};
+	Side	   *sides;
+
+	for (int a = 0; a < 6; a++)
+	{
+		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(a + 1);
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+
+		if (ARR_NDIM(arr) > 1)
+			ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("fill arrays must be one-dimensional")));
+		get_typlenbyvalalign(elem[a], &typlen, &typbyval, &typalign);
+		deconstruct_array(arr, elem[a], typlen, typbyval, typalign, &v[a], &nl[a], &n[a]);
+		if (n[a] != n[0])
+			ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("fill arrays must have the same length")));
+	}
+	if (n[0] == 0)
+		PG_RETURN_VOID();
+	sides = palloc(sizeof(Side) * n[0]);
+	for (int i = 0; i < n[0]; i++)
+	{
+		if (nl[0][i] || nl[2][i] || nl[3][i] || nl[4][i] || nl[5][i])
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+							errmsg("a fill's wallet, side, quantity, price and fee must not be null")));
+		sides[i].wallet_id = DatumGetInt64(v[0][i]);
+		sides[i].agent_null = nl[1][i];
+		sides[i].agent_id = nl[1][i] ? 0 : DatumGetInt64(v[1][i]);
+		sides[i].side = TextDatumGetCString(v[2][i]);
+		sides[i].qty = DatumGetNumeric(v[3][i]);
+		sides[i].price = DatumGetNumeric(v[4][i]);
+		sides[i].fee = DatumGetNumeric(v[5][i]);
+	}
+	SPI_connect();
+	apply_positions(instrument_id, sides, n[0]);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(tc_place_paper_order);
+/*
+ * tradecore._place_paper_order(exchange_id, exchange, wallet_id, symbol, side,
+ *     qty, price, type, time_in_force, client_order_id, agent_id) -> order id
+ * The paper path of place_order, which has authorised the caller for the
+ * wallet and resolved the exchange.
+ */
+Datum
+tc_place_paper_order(PG_FUNCTION_ARGS)
+{
+	int32		exchange_id;
+	char	   *exchange;
+	int64		wallet_id;
+	char	   *symbol;
+	char	   *side;
+	Numeric		qty;
+	Numeric		price;
+	char	   *type;
+	char	   *tif;
+	char	   *coid;
+	bool		agent_null;
+	int64		agent_id;
+	int64		instrument_id;
+	Numeric		tick,
+				lot;
+	char	   *quote;
+	int64		maker_ppm,
+				taker_ppm;
+	int64		order_id;
+	Datum		args[23];
+	char		nulls[24];
+	bool		isnull;
+	PaperBook  *pb;
+	TcOrderReq	req;
+	TcSubmitResult res;
+	const TcFill *f;
+	int64		version;
+	Numeric		filled,
+				notional;
+	const char *status;
+	const char *reason;
+	const char *final_event;
+	Side	   *sides;
+	int			nsides;
+
+	/* the columns these go to are NOT NULL; say so before looking anything up */
+	for (int i = 0; i < 9; i++)
+		if (PG_ARGISNULL(i) && i != 6 && i != 7)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("wallet, symbol, side, quantity and time in force of an order must not be null")));
+	exchange_id = PG_GETARG_INT32(0);
+	exchange = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	wallet_id = PG_GETARG_INT64(2);
+	symbol = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	side = text_to_cstring(PG_GETARG_TEXT_PP(4));
+	qty = PG_GETARG_NUMERIC(5);
+	price = PG_ARGISNULL(6) ? NULL : PG_GETARG_NUMERIC(6);
+	type = PG_ARGISNULL(7) ? (price == NULL ? "market" : "limit") : text_to_cstring(PG_GETARG_TEXT_PP(7));
+	tif = text_to_cstring(PG_GETARG_TEXT_PP(8));
+	coid = PG_ARGISNULL(9) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(9));
+	agent_null = PG_ARGISNULL(10);
+	agent_id = agent_null ? 0 : PG_GETARG_INT64(10);
+
+	SPI_connect();
+
+	args[0] = Int32GetDatum(exchange_id);
+	args[1] = CStringGetTextDatum(symbol);
+	args[2] = Int64GetDatum(wallet_id);
+	if (run(P_LOOKUP, args, NULL, true) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up instrument \"%s\"", symbol);
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no active instrument \"%s\" on exchange \"%s\"", symbol, exchange)));
+	instrument_id = DatumGetInt64(col(0, 1, &isnull));
+	tick = DatumGetNumeric(col(0, 2, &isnull));
+	lot = DatumGetNumeric(col(0, 3, &isnull));
+	quote = TextDatumGetCString(col(0, 4, &isnull));
+	maker_ppm = tc_fee_bps_to_ppm(DatumGetNumeric(col(0, 5, &isnull)));
+	taker_ppm = tc_fee_bps_to_ppm(DatumGetNumeric(col(0, 6, &isnull)));
+	if (agent_null)
+	{
+		Datum		a = col(0, 7, &agent_null);
+
+		agent_id = agent_null ? 0 : DatumGetInt64(a);
+	}
+	if (!n_finite_positive(qty) || (price != NULL && !n_finite_positive(price)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("quantity and price must be finite and positive")));
+	/* a market order carries no price */
+	if (strcmp(type, "limit") != 0)
+		price = NULL;
+
+	/* a retried client order id returns the first order */
+	if (coid != NULL && find_existing(wallet_id, coid, instrument_id, side, type, tif, qty, price, &order_id))
+	{
+		SPI_finish();
+		PG_RETURN_INT64(order_id);
+	}
+
+	/*
+	 * Lock the book, then take the order's id: ids follow the order in which
+	 * orders reach the book, which is the time priority a rebuilt book
+	 * restores (resting orders in id order).
+	 */
+	if (!tc_parse_side(side, &req.side) || !tc_parse_type(type, &req.type) ||
+		!tc_parse_tif(tif, &req.tif))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("unknown side, type or time in force: %s, %s, %s", side, type, tif),
+				 errhint("side is buy or sell; type limit or market; time_in_force gtc, ioc, fok or post_only.")));
+	req.price = price != NULL ? tc_numeric_to_units(price, tick, "price") : 0;
+	req.qty = tc_numeric_to_units(qty, lot, "quantity");
+	pb = tc_paper_current_book(instrument_id, exchange_id, -1, tick, lot, maker_ppm, taker_ppm, true);
+	order_id = DatumGetInt64(DirectFunctionCall1(nextval_oid, ObjectIdGetDatum(orders_id_seq())));
+	req.id = order_id;
+
+	/*
+	 * The cache is invalid from the moment the engine changes the book until
+	 * the change is recorded: an error in between must not leave a book that
+	 * claims the table's version.
+	 */
+	version = pb->version;
+	pb->version = -1;
+	tc_book_submit(pb->book, &req, &res);
+	tc_paper_bump_version(pb, instrument_id, version);
+
+	/* both sides of every fill, taker first */
+	f = tc_book_fills(pb->book);
+	nsides = 2 * res.nfills;
+	sides = palloc0(sizeof(Side) * Max(nsides, 1));
+	filled = int64_to_numeric(0);
+	notional = int64_to_numeric(0);
+	for (int i = 0; i < res.nfills; i++)
+	{
+		Side	   *t = &sides[2 * i];
+		Side	   *m = &sides[2 * i + 1];
+
+		t->wallet_id = wallet_id;
+		t->agent_null = agent_null;
+		t->agent_id = agent_id;
+		t->side = side;
+		t->price = tc_units_to_numeric(f[i].price, tick);
+		t->qty = tc_units_to_numeric(f[i].qty, lot);
+		t->fee = tc_fee_units_to_numeric(f[i].taker_fee, tick, lot);
+		*m = *t;
+		m->fee = tc_fee_units_to_numeric(f[i].maker_fee, tick, lot);
+		filled = n_add(filled, t->qty);
+		notional = n_add(notional, n_mul(t->price, t->qty));
+	}
+	switch (res.outcome)
+	{
+		case TC_OUT_RESTING:
+			status = "open", reason = NULL, final_event = "order.new";
+			break;
+		case TC_OUT_PARTIAL_RESTING:
+			status = "partially_filled", reason = NULL, final_event = "order.new";
+			break;
+		case TC_OUT_FILLED:
+			status = "filled", reason = NULL, final_event = "order.filled";
+			break;
+		case TC_OUT_CANCELED:
+			status = "canceled";
+			reason = res.nfills > 0 ? "unfilled remainder canceled" : "no liquidity";
+			final_event = "order.canceled";
+			break;
+		case TC_OUT_REJECTED_POST_ONLY:
+			status = "rejected", reason = "post-only order would have taken liquidity",
+				final_event = "order.canceled";
+			break;
+		case TC_OUT_REJECTED_FOK:
+			status = "rejected", reason = "fill-or-kill order could not be filled completely",
+				final_event = "order.canceled";
+			break;
+		case TC_OUT_REJECTED_DUPLICATE:
+			status = "rejected", reason = "order already on the book", final_event = "order.canceled";
+			break;
+		default:
+			status = "rejected", reason = "invalid price or quantity for the book", final_event = "order.canceled";
+			break;
+	}
+
+	/* the order, in its final state */
+	memset(nulls, ' ', sizeof(nulls));
+	args[0] = Int64GetDatum(order_id);
+	args[1] = text_or_null(coid, &isnull);
+	nulls[1] = isnull ? 'n' : ' ';
+	args[2] = Int64GetDatum(agent_id);
+	nulls[2] = agent_null ? 'n' : ' ';
+	args[3] = Int64GetDatum(wallet_id);
+	args[4] = Int64GetDatum(instrument_id);
+	args[5] = Int32GetDatum(exchange_id);
+	args[6] = CStringGetTextDatum(side);
+	args[7] = CStringGetTextDatum(type);
+	args[8] = text_or_null(tif, &isnull);
+	nulls[8] = isnull ? 'n' : ' ';
+	args[9] = NumericGetDatum(price);
+	nulls[9] = price == NULL ? 'n' : ' ';
+	args[10] = NumericGetDatum(qty);
+	args[11] = NumericGetDatum(filled);
+	if (res.nfills > 0)
+		args[12] = NumericGetDatum(n_div(notional, filled));
+	else
+		nulls[12] = 'n';
+	args[13] = CStringGetTextDatum(status);
+	args[14] = text_or_null(reason, &isnull);
+	nulls[14] = isnull ? 'n' : ' ';
+	if (run(P_INSERT, args, nulls, false) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not insert the order");
+	if (SPI_processed == 0)
+	{
+		/*
+		 * A concurrent transaction placed this client order id first.  Our
+		 * match never happened: the cached book is wrong now, so it is
+		 * rebuilt at its next use.
+		 */
+		pb->version = -1;
+		if (!find_existing(wallet_id, coid, instrument_id, side, type, tif, qty, price, &order_id))
+			elog(ERROR, "client order id \"%s\" conflicts with an order that cannot be found", coid);
+		SPI_finish();
+		PG_RETURN_INT64(order_id);
+	}
+
+	/* makers, fills, order events and outbox events */
+	if (res.nfills == 0)
+	{
+		memset(nulls, ' ', sizeof(nulls));
+		args[0] = Int64GetDatum(order_id);
+		args[1] = Int64GetDatum(agent_id);
+		nulls[1] = agent_null ? 'n' : ' ';
+		args[2] = Int64GetDatum(wallet_id);
+		args[3] = text_or_null(coid, &isnull);
+		nulls[3] = isnull ? 'n' : ' ';
+		args[4] = CStringGetTextDatum(status);
+		args[5] = NumericGetDatum(filled);
+		args[6] = text_or_null(reason, &isnull);
+		nulls[6] = isnull ? 'n' : ' ';
+		args[7] = CStringGetTextDatum(final_event);
+		args[8] = CStringGetTextDatum(symbol);
+		if (run(P_RECORD_NOFILL, args, nulls, false) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "could not record order " INT64_FORMAT, order_id);
+	}
+	else
+	{
+		int			n = res.nfills;
+		Datum	   *c[5];
+
+		for (int k = 0; k < 5; k++)
+			c[k] = palloc(sizeof(Datum) * Max(n, 1));
+		for (int i = 0; i < n; i++)
+		{
+			c[0][i] = Int64GetDatum(f[i].maker_id);
+			c[1][i] = NumericGetDatum(sides[2 * i].price);
+			c[2][i] = NumericGetDatum(sides[2 * i].qty);
+			c[3][i] = NumericGetDatum(sides[2 * i].fee);
+			c[4][i] = NumericGetDatum(sides[2 * i + 1].fee);
+		}
+		memset(nulls, ' ', sizeof(nulls));
+		args[0] = array_of(c[0], NULL, n, INT8OID);
+		for (int k = 1; k < 5; k++)
+			args[k] = array_of(c[k], NULL, n, NUMERICOID);
+		args[5] = Int64GetDatum(instrument_id);
+		args[6] = CStringGetTextDatum(quote);
+		args[7] = Int64GetDatum(order_id);
+		args[8] = Int64GetDatum(agent_id);
+		nulls[8] = agent_null ? 'n' : ' ';
+		args[9] = Int64GetDatum(wallet_id);
+		args[10] = text_or_null(coid, &isnull);
+		nulls[10] = isnull ? 'n' : ' ';
+		args[11] = CStringGetTextDatum(status);
+		args[12] = NumericGetDatum(filled);
+		args[13] = text_or_null(reason, &isnull);
+		nulls[13] = isnull ? 'n' : ' ';
+		args[14] = CStringGetTextDatum(final_event);
+		args[15] = CStringGetTextDatum(symbol);
+		args[16] = CStringGetTextDatum(side);
+		if (run(P_RECORD, args, nulls, false) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "could not record the fills of order " INT64_FORMAT, order_id);
+	}
+
+	/* the makers' owners and sides, for their positions */
+	if (nsides > 0)
+	{
+		ArrayType  *wa = DatumGetArrayTypeP(col(0, 2, &isnull));
+		ArrayType  *ga = DatumGetArrayTypeP(col(0, 3, &isnull));
+		ArrayType  *sa = DatumGetArrayTypeP(col(0, 4, &isnull));
+		Datum	   *wv,
+				   *gv,
+				   *sv;
+		bool	   *gn;
+		int			nwv,
+					ngv,
+					nsv;
+
+		deconstruct_array(wa, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &wv, NULL, &nwv);
+		deconstruct_array(ga, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &gv, &gn, &ngv);
+		deconstruct_array(sa, TEXTOID, -1, false, TYPALIGN_INT, &sv, NULL, &nsv);
+		if (nwv != nsides || ngv != nsides || nsv != nsides)
+			elog(ERROR, "order " INT64_FORMAT " matched %d makers but %d were recorded", order_id,
+				 res.nfills, nwv / 2);
+		for (int i = 1; i < nsides; i += 2)
+		{
+			sides[i].wallet_id = DatumGetInt64(wv[i]);
+			sides[i].agent_null = gn[i];
+			sides[i].agent_id = gn[i] ? 0 : DatumGetInt64(gv[i]);
+			sides[i].side = TextDatumGetCString(sv[i]);
+		}
+		apply_positions(instrument_id, sides, nsides);
+	}
+
+	SPI_finish();
+	PG_RETURN_INT64(order_id);
+}
