@@ -66,11 +66,11 @@ extern void tc_bollinger(const double *x, int n, int period, double k,
 						 double *percent_b, double *bandwidth);
 
 /*
- * MACD with fast < slow: line = EMA(fast) - EMA(slow) from position slow-1;
- * signal = EMA(signal_period) of the line, seeded with the mean of the
- * line's first signal_period values; histogram = line - signal.  All three
- * are written from position slow-1 (the lookback); signal and histogram are
- * NaN for their own extra signal_period-1 warm-up positions.
+ * MACD with fast < slow: line = EMA(fast) - EMA(slow) from position slow-1
+ * (lookback tc_macd_lookback); signal = EMA(signal_period) of the line,
+ * seeded with the mean of the line's first signal_period values, and
+ * histogram = line - signal, both from position slow-1 + signal_period-1
+ * and compacted from there: signal[0] is the value at that position.
  */
 extern void tc_macd(const double *x, int n, int fast, int slow, int signal_period,
 					double *line, double *signal, double *histogram);
