@@ -309,33 +309,73 @@ tc_rolling_moments(const double *x, int n, int period,
 	}
 }
 
-void
+bool
 tc_bollinger(const double *x, int n, int period, double k,
 			 double *middle, double *upper, double *lower,
 			 double *percent_b, double *bandwidth)
 {
 	const int	lb = period - 1;
+	const double inv = 1.0 / period;
+	bool		nan = false;
+	int			i;
 
 	if (n <= lb)
-		return;
-	/* middle and upper first receive mean and sd, then are rewritten in place */
-	tc_rolling_moments(x, n, period, middle, upper, NULL);
-	for (int i = lb; i < n; i++)
-	{
-		int			o = i - lb;
-		double		m = middle[o];
-		double		w = k * upper[o];
-		double		up = m + w,
-					lo = m - w;
+		return false;
 
-		upper[o] = up;
-		lower[o] = lo;
-		percent_b[o] = up > lo ? (x[i] - lo) / (up - lo) : NAN;
-		bandwidth[o] = m != 0.0 ? (up - lo) / m : NAN;
+	/*
+	 * The moments of tc_rolling_moments and the bands in the same pass, so
+	 * that the five outputs are each written once and never read back.
+	 */
+	for (i = lb; i < n;)
+	{
+		int			end = i + TC_RESYNC < n ? i + TC_RESYNC : n;
+		const double *w = x + i - lb;
+		const double c = w[0];
+		double		s1 = 0.0,
+					s2 = 0.0;
+
+		for (int j = 0; j < period; j++)
+		{
+			double		d = w[j] - c;
+
+			s1 += d;
+			s2 += d * d;
+		}
+		for (;;)
+		{
+			double		m = s1 * inv;
+			double		var = s2 * inv - m * m;
+			double		sd = var > 0.0 ? sqrt(var) : 0.0;
+			double		mid = c + m;
+			double		width = k * sd;
+			double		up = mid + width,
+						lo = mid - width;
+			int			o = i - lb;
+			double		pb = up > lo ? (x[i] - lo) / (up - lo) : NAN;
+			double		bw = mid != 0.0 ? (up - lo) / mid : NAN;
+
+			middle[o] = mid;
+			upper[o] = up;
+			lower[o] = lo;
+			percent_b[o] = pb;
+			bandwidth[o] = bw;
+			/* a NaN anywhere in the row makes %b or bandwidth NaN */
+			nan |= (pb + bw) != (pb + bw);
+			if (++i >= end)
+				break;
+			{
+				double		a = x[i] - c,
+							b = x[i - period] - c;
+
+				s1 += a - b;
+				s2 += a * a - b * b;
+			}
+		}
 	}
+	return nan;
 }
 
-void
+bool
 tc_macd(const double *x, int n, int fast, int slow, int signal_period,
 		double *line, double *signal, double *histogram)
 {
@@ -349,10 +389,11 @@ tc_macd(const double *x, int n, int fast, int slow, int signal_period,
 	double		ef,
 				es,
 				sig = 0.0;
+	bool		nan = false;
 	int			i;
 
 	if (n <= lb)
-		return;
+		return false;
 	/* fast EMA up to position slow-1, slow EMA seeded at slow-1 */
 	ef = window_sum(x, fast) / fast;
 	for (i = fast; i < slow; i++)
@@ -368,13 +409,15 @@ tc_macd(const double *x, int n, int fast, int slow, int signal_period,
 			es = bs * es + as * x[i];
 		}
 		line[i - lb] = ef - es;
+		nan |= (ef - es) != (ef - es);
 		sig += ef - es;
 	}
 	if (i - lb < signal_period)
-		return;
+		return nan;
 	sig /= signal_period;
 	signal[0] = sig;
 	histogram[0] = line[signal_period - 1] - sig;
+	nan |= histogram[0] != histogram[0];
 
 	for (; i < n; i++)
 	{
@@ -387,7 +430,10 @@ tc_macd(const double *x, int n, int fast, int slow, int signal_period,
 		line[i - lb] = v;
 		signal[i - lb - signal_period + 1] = sig;
 		histogram[i - lb - signal_period + 1] = v - sig;
+		/* NaN in the line or the signal makes the histogram NaN */
+		nan |= (v - sig) != (v - sig);
 	}
+	return nan;
 }
 
 static inline double

@@ -281,9 +281,9 @@ warmup(const TcKernel *kern, int j)
  * finite input, data[j] holds n - warm-up values (the arrays were allocated
  * with their warm-up NULL); otherwise it holds n values, set here to NaN
  * wherever the kernel writes nothing, and tc_result_finish turns NaN into
- * NULL.
+ * NULL.  Returns false when no value can be NaN (nothing to turn into NULL).
  */
-void
+bool
 tc_run(const TcKernel *kern, const TcSeries *in, bool finite, double *const *data)
 {
 	int			n = in[0].n;
@@ -295,9 +295,7 @@ tc_run(const TcKernel *kern, const TcSeries *in, bool finite, double *const *dat
 		/* one run over the whole series, straight into the results */
 		for (int k = 0; k < kern->nin; k++)
 			ip[k] = in[k].v;
-		if (n > kern->lookback)
-			kern->run(kern, ip, n, data);
-		return;
+		return n > kern->lookback && kern->run(kern, ip, n, data);
 	}
 
 	/* gaps: run the kernel on every maximal finite run */
@@ -323,6 +321,7 @@ tc_run(const TcKernel *kern, const TcSeries *in, bool finite, double *const *dat
 		}
 		CHECK_FOR_INTERRUPTS();
 	}
+	return true;
 }
 
 void
@@ -341,9 +340,9 @@ tc_compute(const TcKernel *kern, const TcSeries *in, ArrayType **outs)
 	for (int j = 0; j < kern->nout; j++)
 		outs[j] = tc_result_alloc(n, in[0].lbound, finite ? warmup(kern, j) : 0,
 								  !finite, &data[j]);
-	tc_run(kern, in, finite, data);
-	for (int j = 0; j < kern->nout; j++)
-		outs[j] = tc_result_finish(outs[j]);
+	if (tc_run(kern, in, finite, data))
+		for (int j = 0; j < kern->nout; j++)
+			outs[j] = tc_result_finish(outs[j]);
 }
 
 /* ---------------------------------------------------------------------
@@ -442,13 +441,18 @@ row_alloc(TupleDesc desc, int n, int lbound, const int *nulls, TcRow *row,
 	}
 }
 
-/* NaN -> NULL in every array, moving arrays down behind any that shrank */
+/*
+ * NaN -> NULL in every array (when the kernel may have written NaN), moving
+ * arrays down behind any that shrank
+ */
 static Datum
-row_finish(TcRow *row)
+row_finish(TcRow *row, bool nan)
 {
 	char	   *base = (char *) row->td;
 	Size		len = row->td->t_hoff;
 
+	if (!nan)
+		return HeapTupleHeaderGetDatum(row->td);	/* laid out as allocated */
 	for (int j = 0; j < row->natts; j++)
 	{
 		Size		off = att_align_nominal(len, TYPALIGN_DOUBLE);
@@ -513,8 +517,7 @@ composite_compute(FunctionCallInfo fcinfo, const TcKernel *kern, const TcSeries 
 		nulls[j] = finite ? warmup(kern, j) : 0;
 	row.natts = kern->nout;
 	row_alloc(desc, n, in[0].lbound, nulls, &row, data);
-	tc_run(kern, in, finite, data);
-	return row_finish(&row);
+	return row_finish(&row, tc_run(kern, in, finite, data));
 }
 
 /* ---------------------------------------------------------------------
@@ -535,76 +538,86 @@ tc_check_period(int32 p, const char *name)
  * Kernel adapters
  * --------------------------------------------------------------------- */
 
-static void
+static bool
 run_sma(const TcKernel *k, const double *const *in, int n, double *const *out)
 {
 	tc_sma(in[0], n, k->p[0], out[0]);
+	return true;
 }
 
-static void
+static bool
 run_ema(const TcKernel *k, const double *const *in, int n, double *const *out)
 {
 	tc_ema(in[0], n, k->p[0], out[0]);
+	return true;
 }
 
-static void
+static bool
 run_wma(const TcKernel *k, const double *const *in, int n, double *const *out)
 {
 	tc_wma(in[0], n, k->p[0], out[0]);
+	return true;
 }
 
-static void
+static bool
 run_rsi(const TcKernel *k, const double *const *in, int n, double *const *out)
 {
 	tc_rsi(in[0], n, k->p[0], out[0]);
+	return true;
 }
 
-static void
+static bool
 run_stddev(const TcKernel *k, const double *const *in, int n, double *const *out)
 {
 	tc_rolling_moments(in[0], n, k->p[0], NULL, out[0], NULL);
+	return true;
 }
 
-static void
+static bool
 run_zscore(const TcKernel *k, const double *const *in, int n, double *const *out)
 {
 	tc_rolling_moments(in[0], n, k->p[0], NULL, NULL, out[0]);
+	return true;
 }
 
-static void
+static bool
 run_bollinger(const TcKernel *k, const double *const *in, int n, double *const *out)
 {
-	tc_bollinger(in[0], n, k->p[0], k->k, out[0], out[1], out[2], out[3], out[4]);
+	return tc_bollinger(in[0], n, k->p[0], k->k, out[0], out[1], out[2], out[3], out[4]);
 }
 
-static void
+static bool
 run_macd(const TcKernel *k, const double *const *in, int n, double *const *out)
 {
-	tc_macd(in[0], n, k->p[0], k->p[1], k->p[2], out[0], out[1], out[2]);
+	return tc_macd(in[0], n, k->p[0], k->p[1], k->p[2], out[0], out[1], out[2]);
 }
 
-static void
+static bool
 run_atr(const TcKernel *k, const double *const *in, int n, double *const *out)
 {
 	tc_atr(in[0], in[1], in[2], n, k->p[0], out[0]);
+	return true;
 }
 
-static void
+static bool
 run_obv(const TcKernel *k, const double *const *in, int n, double *const *out)
 {
 	tc_obv(in[0], in[1], n, out[0]);
+	return true;
 }
 
-static void
+static bool
 run_vwap(const TcKernel *k, const double *const *in, int n, double *const *out)
 {
 	tc_vwap(in[0], in[1], n, out[0]);
+	return true;
 }
 
-static void
+static bool
 run_vwap_rolling(const TcKernel *k, const double *const *in, int n, double *const *out)
 {
 	tc_vwap_rolling(in[0], in[1], n, k->p[0], out[0]);
+	return true;
 }
 
 /* ---------------------------------------------------------------------

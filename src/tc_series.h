@@ -25,9 +25,10 @@ typedef struct TcKernel TcKernel;
 
 /*
  * runs the kernel on a finite run of n bars; out[j] are compacted from
- * lookback + extra[j]
+ * lookback + extra[j].  Returns false only if no output value is NaN (true:
+ * the results are scanned for NaN, which become NULL).
  */
-typedef void (*TcKernelRun) (const TcKernel *k, const double *const *in, int n,
+typedef bool (*TcKernelRun) (const TcKernel *k, const double *const *in, int n,
 							 double *const *out);
 
 struct TcKernel
@@ -65,7 +66,7 @@ extern ArrayType *tc_result_alloc(int n, int lbound, int nulls, bool bitmap, dou
 extern void tc_array_nan_to_null(ArrayType *r);
 extern ArrayType *tc_result_finish(ArrayType *r);
 extern bool tc_inputs_check(const TcKernel *kern, const TcSeries *in);
-extern void tc_run(const TcKernel *kern, const TcSeries *in, bool finite, double *const *data);
+extern bool tc_run(const TcKernel *kern, const TcSeries *in, bool finite, double *const *data);
 extern void tc_compute(const TcKernel *kern, const TcSeries *in, ArrayType **outs);
 extern int	tc_check_period(int32 p, const char *name);
 
