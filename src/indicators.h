@@ -60,19 +60,21 @@ extern void tc_rolling_moments(const double *x, int n, int period,
  * Bollinger bands: middle = SMA, upper/lower = middle +/- k * sd,
  * percent_b = (x - lower) / (upper - lower) (NaN when the bands touch),
  * bandwidth = (upper - lower) / middle (NaN when middle is 0).
+ * Returns whether any output value is NaN.
  */
-extern void tc_bollinger(const double *x, int n, int period, double k,
+extern bool tc_bollinger(const double *x, int n, int period, double k,
 						 double *middle, double *upper, double *lower,
 						 double *percent_b, double *bandwidth);
 
 /*
- * MACD with fast < slow: line = EMA(fast) - EMA(slow) from position slow-1;
- * signal = EMA(signal_period) of the line, seeded with the mean of the
- * line's first signal_period values; histogram = line - signal.  All three
- * are written from position slow-1 (the lookback); signal and histogram are
- * NaN for their own extra signal_period-1 warm-up positions.
+ * MACD with fast < slow: line = EMA(fast) - EMA(slow) from position slow-1
+ * (lookback tc_macd_lookback); signal = EMA(signal_period) of the line,
+ * seeded with the mean of the line's first signal_period values, and
+ * histogram = line - signal, both from position slow-1 + signal_period-1
+ * and compacted from there: signal[0] is the value at that position.
+ * Returns whether any output value is NaN (only after an overflow).
  */
-extern void tc_macd(const double *x, int n, int fast, int slow, int signal_period,
+extern bool tc_macd(const double *x, int n, int fast, int slow, int signal_period,
 					double *line, double *signal, double *histogram);
 
 /* Average true range (Wilder); true range needs the previous close. */

@@ -23,8 +23,12 @@ typedef struct TcSeries
 
 typedef struct TcKernel TcKernel;
 
-/* runs the kernel on a finite run of n bars; out[j] are compacted from lookback */
-typedef void (*TcKernelRun) (const TcKernel *k, const double *const *in, int n,
+/*
+ * runs the kernel on a finite run of n bars; out[j] are compacted from
+ * lookback + extra[j].  Returns false only if no output value is NaN (true:
+ * the results are scanned for NaN, which become NULL).
+ */
+typedef bool (*TcKernelRun) (const TcKernel *k, const double *const *in, int n,
 							 double *const *out);
 
 struct TcKernel
@@ -33,6 +37,7 @@ struct TcKernel
 	int			nin;
 	int			nout;
 	int			lookback;
+	int			extra[TC_MAX_IO];	/* output j's warm-up beyond lookback (MACD's signal) */
 	int			p[3];			/* periods */
 	double		k;				/* a real parameter (Bollinger's multiplier) */
 	const char *argnames[TC_MAX_IO];	/* input names for error messages */
@@ -55,8 +60,13 @@ tc_arr_data(ArrayType *a)
 }
 
 extern void tc_series_read(ArrayType *arr, const char *argname, TcSeries *s);
+extern ArrayType *tc_array_init(void *p, Size nbytes, int n, int lbound, int nulls,
+								bool bitmap, double **data);
 extern ArrayType *tc_result_alloc(int n, int lbound, int nulls, bool bitmap, double **data);
+extern void tc_array_nan_to_null(ArrayType *r);
 extern ArrayType *tc_result_finish(ArrayType *r);
+extern bool tc_inputs_check(const TcKernel *kern, const TcSeries *in);
+extern bool tc_run(const TcKernel *kern, const TcSeries *in, bool finite, double *const *data);
 extern void tc_compute(const TcKernel *kern, const TcSeries *in, ArrayType **outs);
 extern int	tc_check_period(int32 p, const char *name);
 

@@ -1,6 +1,6 @@
 -- Indicators: errors carry SQLSTATEs, documented shapes, and a randomized bad-input run.
 BEGIN;
-SELECT plan(21);
+SELECT plan(26);
 
 SELECT throws_ok($$SELECT tradecore.sma('{1,2,3}', 0)$$, '22023', NULL, 'period 0 is refused with 22023');
 SELECT throws_ok($$SELECT tradecore.rsi('{1,2,3}', -1)$$, '22023', NULL, 'negative period is refused with 22023');
@@ -109,6 +109,53 @@ SELECT cmp_ok((SELECT documented_errors FROM fuzz), '>', 0, 'some random inputs 
 SELECT cmp_ok((SELECT documented_errors FROM fuzz), '<', 2800, 'most random inputs are computed');
 SELECT is((SELECT problems FROM fuzz), '{}'::text[], 'no unexpected error, wrong length or out-of-range value');
 SELECT is((SELECT tradecore.version()), tradecore.version(), 'the backend survived the randomized run');
+
+-- Long series: EMA and MACD split their recurrences into independent chains from 8,192
+-- bars on (src/indicators.c); they must agree with the sequential aggregate to 1e-12 of the
+-- series' scale.  40,000 bars with a gap, so both the finite and the gapped paths split.
+CREATE TEMP TABLE longwalk AS
+SELECT i, CASE WHEN i = 20001 THEN NULL ELSE 100 * exp(sum(0.01 * sin(i * i * 0.37)) OVER (ORDER BY i)) END AS x,
+       CASE WHEN i <= 20000 THEN 1 ELSE 2 END AS run
+  FROM generate_series(1, 40000) i;
+SELECT ok((SELECT max(abs(g - w)) <= 1e-12 * max(abs(w)) AND count(w) = 39961 AND bool_and((g IS NULL) = (w IS NULL))
+             FROM unnest((SELECT tradecore.ema(array_agg(x ORDER BY i), 20) FROM longwalk),
+                         (SELECT array_agg(e ORDER BY i) FROM (SELECT i, CASE WHEN x IS NOT NULL THEN
+                                 tradecore.ema_agg(x, 20) OVER (PARTITION BY run ORDER BY i) END e FROM longwalk) q)) u(g, w)),
+          'ema over 40,000 bars with a gap = the sequential ema_agg per finite run');
+CREATE TEMP TABLE macd_ref AS
+SELECT i, run, line, tradecore.ema_agg(line, 9) OVER (PARTITION BY run ORDER BY i) AS sig
+  FROM (SELECT i, run, x, tradecore.ema_agg(x, 12) OVER w - tradecore.ema_agg(x, 26) OVER w AS line
+          FROM longwalk WHERE x IS NOT NULL WINDOW w AS (PARTITION BY run ORDER BY i)) q;
+CREATE TEMP TABLE macd_got AS
+SELECT (m).macd AS line, (m).signal AS sig, (m).histogram AS hist
+  FROM (SELECT tradecore.macd(array_agg(x ORDER BY i), 12, 26, 9) m FROM longwalk) q;
+SELECT ok((SELECT max(abs(g.line - r.line)) <= 1e-12 * max(abs(r.line))
+                  AND max(abs(g.sig - r.sig)) <= 1e-12 * max(abs(r.sig))
+                  AND max(abs(g.hist - (r.line - r.sig))) <= 1e-12 * max(abs(r.line - r.sig))
+                  AND count(g.sig) = count(r.sig) AND count(g.line) = count(r.line)
+             FROM (SELECT u.* FROM macd_got, unnest(line, sig, hist) WITH ORDINALITY u(line, sig, hist, i)) g
+             JOIN macd_ref r USING (i)),
+          'macd over 40,000 bars with a gap = the sequential ema_agg composition per finite run');
+SELECT is((SELECT count(*) FILTER (WHERE s IS NOT NULL) FROM macd_got, unnest(sig) s), 39933::bigint,
+          'macd signal is NULL for its own warm-up in each run and at the gap');
+
+-- Composite results are laid out in one row; with gaps, arrays shrink and move down.
+CREATE TEMP TABLE boll AS
+SELECT (b).*, tradecore.sma(a, 20) AS sma, tradecore.rolling_stddev(a, 20) AS sd
+  FROM (SELECT tradecore.bollinger(a, 20, 2) b, a
+          FROM (SELECT array_agg(CASE WHEN i % 997 = 0 THEN NULL ELSE x END ORDER BY i) a FROM longwalk) q) q2;
+SELECT ok((SELECT cardinality(middle) = 40000 AND cardinality(upper) = 40000 AND cardinality(lower) = 40000
+                  AND cardinality(percent_b) = 40000 AND cardinality(bandwidth) = 40000
+                  AND (SELECT bool_and((m IS NULL) = (a IS NULL) AND (m IS NULL OR abs(m - a) <= 1e-12 * abs(a)))
+                         FROM unnest(middle, sma) u(m, a))
+             FROM boll), 'bollinger middle = sma on gapped input; every array has the input length');
+SELECT ok((SELECT bool_and((m IS NULL) = (u IS NULL) AND (m IS NULL) = (lo IS NULL) AND (m IS NULL) = (pb IS NULL)
+                  AND (m IS NULL OR (abs(u - (m + 2 * s)) <= 1e-12 * abs(m) AND abs(lo - (m - 2 * s)) <= 1e-12 * abs(m)
+                                     AND abs(bw - 4 * s / m) <= 1e-12 AND abs(pb - (c - lo) / (u - lo)) <= 1e-9)))
+             FROM boll, unnest(middle, upper, lower, percent_b, bandwidth, sd,
+                               (SELECT array_agg(CASE WHEN i % 997 = 0 THEN NULL ELSE x END ORDER BY i) FROM longwalk))
+                        u(m, u, lo, pb, bw, s, c)),
+          'bollinger bands, %b and bandwidth agree with sma and rolling_stddev at every position');
 
 SELECT * FROM finish();
 ROLLBACK;
