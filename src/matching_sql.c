@@ -19,18 +19,7 @@
 
 #include "matching.h"
 #include "matching_sql.h"
-
-static Numeric
-num_mul(Numeric a, Numeric b)
-{
-	return DatumGetNumeric(DirectFunctionCall2(numeric_mul, NumericGetDatum(a), NumericGetDatum(b)));
-}
-
-static int
-num_cmp(Numeric a, Numeric b)
-{
-	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(a), NumericGetDatum(b)));
-}
+#include "numeric_ops.h"
 
 static void
 check_finite_positive(Numeric n, const char *what)
@@ -39,7 +28,7 @@ check_finite_positive(Numeric n, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%s must be a finite number", what)));
-	if (num_cmp(n, int64_to_numeric(0)) <= 0)
+	if (n_cmp(n, int64_to_numeric(0)) <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%s must be positive", what)));
@@ -55,13 +44,13 @@ tc_numeric_to_units(Numeric value, Numeric unit, const char *what)
 	check_finite_positive(value, what);
 	q = DatumGetNumeric(DirectFunctionCall2(numeric_div_trunc, NumericGetDatum(value),
 											NumericGetDatum(unit)));
-	if (num_cmp(num_mul(q, unit), value) != 0)
+	if (n_cmp(n_mul(q, unit), value) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s %s is not a multiple of %s", what,
 						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(value))),
 						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(unit))))));
-	if (num_cmp(q, int64_to_numeric(INT64CONST(1000000000000000000))) > 0)
+	if (n_cmp(q, int64_to_numeric(INT64CONST(1000000000000000000))) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%s is too large for the order book", what)));
@@ -71,7 +60,7 @@ tc_numeric_to_units(Numeric value, Numeric unit, const char *what)
 Numeric
 tc_units_to_numeric(int64 units, Numeric unit)
 {
-	return num_mul(int64_to_numeric(units), unit);
+	return n_mul(int64_to_numeric(units), unit);
 }
 
 /* bps (numeric) to millionths of notional; finer than 0.01 bps is refused */
@@ -85,14 +74,14 @@ tc_fee_bps_to_ppm(Numeric bps)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("fee rate must be a finite number of basis points")));
-	ppm = num_mul(bps, int64_to_numeric(100));
+	ppm = n_mul(bps, int64_to_numeric(100));
 	t = DatumGetNumeric(DirectFunctionCall2(numeric_trunc, NumericGetDatum(ppm), Int32GetDatum(0)));
-	if (num_cmp(ppm, t) != 0)
+	if (n_cmp(ppm, t) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fee rate %s bps has more than two decimals",
 						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(bps))))));
-	if (num_cmp(t, int64_to_numeric(-10000 * 100)) < 0 || num_cmp(t, int64_to_numeric(10000 * 100)) > 0)
+	if (n_cmp(t, int64_to_numeric(-10000 * 100)) < 0 || n_cmp(t, int64_to_numeric(10000 * 100)) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("fee rate must lie between -10000 and 10000 bps")));
@@ -103,7 +92,7 @@ tc_fee_bps_to_ppm(Numeric bps)
 Numeric
 tc_fee_units_to_numeric(int64 units, Numeric tick, Numeric lot)
 {
-	return num_mul(int64_to_numeric(units), num_mul(tick, lot));
+	return n_mul(int64_to_numeric(units), n_mul(tick, lot));
 }
 
 const char *

@@ -49,6 +49,7 @@
 #include "utils/snapmgr.h"
 
 #include "matching.h"
+#include "numeric_ops.h"
 #include "matching_sql.h"
 #include "paper_exchange.h"
 
@@ -262,55 +263,6 @@ static Datum
 col(int row, int c, bool *isnull)
 {
 	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, c, isnull);
-}
-
-/* numeric helpers: the same operators the SQL version of this code used */
-static Numeric
-n_add(Numeric a, Numeric b)
-{
-	return DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(a), NumericGetDatum(b)));
-}
-
-static Numeric
-n_sub(Numeric a, Numeric b)
-{
-	return DatumGetNumeric(DirectFunctionCall2(numeric_sub, NumericGetDatum(a), NumericGetDatum(b)));
-}
-
-static Numeric
-n_mul(Numeric a, Numeric b)
-{
-	return DatumGetNumeric(DirectFunctionCall2(numeric_mul, NumericGetDatum(a), NumericGetDatum(b)));
-}
-
-static Numeric
-n_div(Numeric a, Numeric b)
-{
-	return DatumGetNumeric(DirectFunctionCall2(numeric_div, NumericGetDatum(a), NumericGetDatum(b)));
-}
-
-static Numeric
-n_abs(Numeric a)
-{
-	return DatumGetNumeric(DirectFunctionCall1(numeric_abs, NumericGetDatum(a)));
-}
-
-static Numeric
-n_neg(Numeric a)
-{
-	return DatumGetNumeric(DirectFunctionCall1(numeric_uminus, NumericGetDatum(a)));
-}
-
-static Numeric
-n_sign(Numeric a)
-{
-	return DatumGetNumeric(DirectFunctionCall1(numeric_sign, NumericGetDatum(a)));
-}
-
-static int
-n_cmp(Numeric a, Numeric b)
-{
-	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(a), NumericGetDatum(b)));
 }
 
 static bool
