@@ -485,6 +485,29 @@ $$;
 COMMENT ON FUNCTION tradecore.round_asset(numeric, text, boolean) IS
     'amount rounded to the asset''s decimals, up when up else down; NULL for an unknown asset.';
 
+-- The fills settle_fills posts, in one place: the loop reads them and the cursor may not pass
+-- one, so the two must never disagree on what is eligible.  A plain SQL function (no SET
+-- clause, STABLE), so the planner inlines it and both keep their index range scan on fills.
+CREATE FUNCTION tradecore._fills_to_settle(from_id bigint, to_id bigint)
+RETURNS TABLE (id bigint, wallet_id bigint, agent_id bigint, qty numeric, price numeric, fee numeric,
+               side text, base_asset text, quote_asset text, fee_asset text)
+LANGUAGE sql STABLE
+AS $$
+    SELECT x.id, x.wallet_id, x.agent_id, x.qty, x.price, x.fee, o.side,
+           i.base_asset, i.quote_asset, coalesce(x.fee_asset, i.quote_asset)
+      FROM tradecore.fills x
+      JOIN tradecore.wallets w ON w.id = x.wallet_id
+      JOIN tradecore.orders o ON o.id = x.order_id
+      JOIN tradecore.instruments i ON i.id = x.instrument_id
+      JOIN tradecore.exchanges e ON e.id = i.exchange_id AND e.kind = 'paper'
+     WHERE x.id >= from_id AND x.id <= to_id
+       AND w.kind IN ('master', 'farm', 'agent')
+       AND NOT EXISTS (SELECT 1 FROM tradecore.fill_settlements s WHERE s.fill_id = x.id)
+$$;
+COMMENT ON FUNCTION tradecore._fills_to_settle(bigint, bigint) IS
+    'Internal to settle_fills: the paper fills of trading wallets (master, farm, agent) with from_id <= id <= to_id that have no settlement yet.';
+REVOKE ALL ON FUNCTION tradecore._fills_to_settle(bigint, bigint) FROM PUBLIC;
+
 CREATE FUNCTION tradecore.settle_fills(max_fills integer DEFAULT 10000,
     OUT settled integer, OUT failed integer)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -526,18 +549,7 @@ BEGIN
     -- fill order, so balances evolve as the trades did.  The simulated market maker's
     -- fills are the venue's own side and are not in the ledger.
     FOR f IN
-        SELECT x.id, x.wallet_id, x.agent_id, x.qty, x.price, x.fee, o.side,
-               i.base_asset, i.quote_asset, coalesce(x.fee_asset, i.quote_asset) AS fee_asset
-          FROM tradecore.wallets w
-          JOIN tradecore.fills x ON x.wallet_id = w.id
-          JOIN tradecore.orders o ON o.id = x.order_id
-          JOIN tradecore.instruments i ON i.id = x.instrument_id
-          JOIN tradecore.exchanges e ON e.id = i.exchange_id AND e.kind = 'paper'
-         WHERE x.id >= cur.settled_below
-           AND w.kind IN ('master', 'farm', 'agent')
-           AND NOT EXISTS (SELECT 1 FROM tradecore.fill_settlements s WHERE s.fill_id = x.id)
-         ORDER BY x.id
-         LIMIT max_fills
+        SELECT * FROM tradecore._fills_to_settle(cur.settled_below, 9223372036854775807) u ORDER BY u.id LIMIT max_fills
     LOOP
         -- the claim: a concurrent settle_fills waits on this key and then skips the fill
         INSERT INTO tradecore.fill_settlements (fill_id, wallet_id, agent_id, status, transaction_id, message)
@@ -608,14 +620,7 @@ BEGIN
                                OR (a.xact_start IS NULL AND a.state IS DISTINCT FROM 'idle'))) THEN
         v_safe := cur.seen_fill_id;
         -- the first fill up to there still to settle (or retry) holds the cursor back
-        SELECT min(x.id) INTO v_min
-          FROM tradecore.fills x
-          JOIN tradecore.wallets w ON w.id = x.wallet_id
-          JOIN tradecore.instruments i ON i.id = x.instrument_id
-          JOIN tradecore.exchanges e ON e.id = i.exchange_id AND e.kind = 'paper'
-         WHERE x.id >= cur.settled_below AND x.id <= v_safe
-           AND w.kind IN ('master', 'farm', 'agent')
-           AND NOT EXISTS (SELECT 1 FROM tradecore.fill_settlements s WHERE s.fill_id = x.id);
+        SELECT min(u.id) INTO v_min FROM tradecore._fills_to_settle(cur.settled_below, v_safe) u;
         cur.settled_below := greatest(cur.settled_below, coalesce(v_min, v_safe + 1));
     END IF;
     -- the sequence first, then the time: a fill id handed out by then belongs to a
