@@ -706,6 +706,32 @@ tc_order_by_client_id(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(order_id);
 }
 
+/*
+ * The taker's outcome, the same nine parameters of P_RECORD_NOFILL and
+ * P_RECORD, from args[at] on: order id, agent (NULL for none), wallet, client
+ * order id, status, filled quantity, reason, final event type, symbol.
+ */
+static void
+taker_args(Datum *args, char *nulls, int at, int64 order_id, bool agent_null, int64 agent_id,
+		   int64 wallet_id, const char *coid, const char *status, Numeric filled,
+		   const char *reason, const char *final_event, const char *symbol)
+{
+	bool		isnull;
+
+	args[at] = Int64GetDatum(order_id);
+	args[at + 1] = Int64GetDatum(agent_id);
+	nulls[at + 1] = agent_null ? 'n' : ' ';
+	args[at + 2] = Int64GetDatum(wallet_id);
+	args[at + 3] = text_or_null(coid, &isnull);
+	nulls[at + 3] = isnull ? 'n' : ' ';
+	args[at + 4] = CStringGetTextDatum(status);
+	args[at + 5] = NumericGetDatum(filled);
+	args[at + 6] = text_or_null(reason, &isnull);
+	nulls[at + 6] = isnull ? 'n' : ' ';
+	args[at + 7] = CStringGetTextDatum(final_event);
+	args[at + 8] = CStringGetTextDatum(symbol);
+}
+
 PG_FUNCTION_INFO_V1(tc_apply_fill_positions);
 /*
  * tradecore._apply_fill_positions(instrument_id, wallet_ids bigint[],
@@ -990,18 +1016,8 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 	if (res.nfills == 0)
 	{
 		memset(nulls, ' ', sizeof(nulls));
-		args[0] = Int64GetDatum(order_id);
-		args[1] = Int64GetDatum(agent_id);
-		nulls[1] = agent_null ? 'n' : ' ';
-		args[2] = Int64GetDatum(wallet_id);
-		args[3] = text_or_null(coid, &isnull);
-		nulls[3] = isnull ? 'n' : ' ';
-		args[4] = CStringGetTextDatum(status);
-		args[5] = NumericGetDatum(filled);
-		args[6] = text_or_null(reason, &isnull);
-		nulls[6] = isnull ? 'n' : ' ';
-		args[7] = CStringGetTextDatum(final_event);
-		args[8] = CStringGetTextDatum(symbol);
+		taker_args(args, nulls, 0, order_id, agent_null, agent_id, wallet_id, coid, status, filled, reason,
+				   final_event, symbol);
 		if (run(P_RECORD_NOFILL, args, nulls, false) != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "could not record order " INT64_FORMAT, order_id);
 	}
@@ -1026,18 +1042,8 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 			args[k] = array_of(c[k], NULL, n, NUMERICOID);
 		args[5] = Int64GetDatum(instrument_id);
 		args[6] = CStringGetTextDatum(quote);
-		args[7] = Int64GetDatum(order_id);
-		args[8] = Int64GetDatum(agent_id);
-		nulls[8] = agent_null ? 'n' : ' ';
-		args[9] = Int64GetDatum(wallet_id);
-		args[10] = text_or_null(coid, &isnull);
-		nulls[10] = isnull ? 'n' : ' ';
-		args[11] = CStringGetTextDatum(status);
-		args[12] = NumericGetDatum(filled);
-		args[13] = text_or_null(reason, &isnull);
-		nulls[13] = isnull ? 'n' : ' ';
-		args[14] = CStringGetTextDatum(final_event);
-		args[15] = CStringGetTextDatum(symbol);
+		taker_args(args, nulls, 7, order_id, agent_null, agent_id, wallet_id, coid, status, filled, reason,
+				   final_event, symbol);
 		args[16] = CStringGetTextDatum(side);
 		if (run(P_RECORD, args, nulls, false) != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "could not record the fills of order " INT64_FORMAT, order_id);
