@@ -42,6 +42,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
+#include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
@@ -61,8 +62,10 @@ enum
 	P_POS_LOCK,
 	P_POS_UPDATE,
 	P_POS_INSERT,
-	P_RECORD,
-	P_RECORD_NOFILL,
+	P_MAKERS,
+	P_FILLS,
+	P_ORDER_EVENTS,
+	P_EMIT,
 	P_COUNT
 };
 
@@ -118,95 +121,43 @@ static const char *const sql[P_COUNT] = {
 	" RETURNING wallet_id, ctid",
 
 	/*
-	 * P_RECORD: m updates the makers (one fill each: a maker fills at most
-	 * once per incoming order; the average is the expression a maker's
-	 * average after several partial fills has always been computed with);
-	 * s holds both sides of every fill, taker side first (k), fill by fill
-	 * (n).  Rows get ids in that order: fills, then the order events (the
-	 * taker's 'new', each side of each fill, the taker's final state), then
-	 * the outbox events (per fill the taker's and the maker's fill, the
-	 * maker's order.filled when it completed; then the taker's event), each
-	 * filed under the wallet and agent of the order it describes: a maker's
-	 * fill belongs to the maker, whoever the caller is.  Returns the owners
-	 * and sides of s for the positions.
+	 * P_MAKERS: the makers' new fill state (one fill each: a maker fills at
+	 * most once per incoming order; the average is the expression a maker's
+	 * average after several partial fills has always been computed with), and
+	 * their owners, sides, client order ids and states, which the fills rows,
+	 * events and positions of the maker side need.
 	 */
-	"WITH f AS ("
-	"    SELECT * FROM unnest($1::bigint[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[])"
-	"                  WITH ORDINALITY AS f(maker, price, qty, tfee, mfee, n)"
-	"), m AS ("
-	"    UPDATE tradecore.orders o"
-	"       SET filled_qty = o.filled_qty + f.qty,"
-	"           avg_fill_price = (coalesce(o.avg_fill_price, 0) * o.filled_qty + f.price * f.qty) / (o.filled_qty + f.qty),"
-	"           status = CASE WHEN o.filled_qty + f.qty = o.qty THEN 'filled' ELSE 'partially_filled' END,"
-	"           updated_at = now()"
-	"      FROM f"
-	"     WHERE o.id = f.maker"
-	"    RETURNING o.id, o.wallet_id, o.agent_id, o.side, o.client_order_id, o.status"
-	"), s AS ("
-	"    SELECT f.n, x.k, x.order_id, x.counter_id, x.wallet_id, x.agent_id, x.side, x.liq, x.fee,"
-	"           f.price, f.qty, m.client_order_id AS coid, m.status"
-	"      FROM f JOIN m ON m.id = f.maker"
-	"     CROSS JOIN LATERAL (VALUES (1, $8::bigint, f.maker, $10::bigint, $9::bigint, $17::text, 'taker', f.tfee),"
-	"                                (2, f.maker, $8::bigint, m.wallet_id, m.agent_id, m.side, 'maker', f.mfee))"
-	"                AS x(k, order_id, counter_id, wallet_id, agent_id, side, liq, fee)"
-	"), fi AS ("
-	"    INSERT INTO tradecore.fills (order_id, instrument_id, wallet_id, agent_id, price, qty, fee, fee_asset,"
-	"                                 liquidity, venue_fill_id)"
-	"    SELECT s.order_id, $6, s.wallet_id, s.agent_id, s.price, s.qty, s.fee, $7, s.liq,"
-	"           'paper-' || $8 || '-' || CASE s.k WHEN 1 THEN s.counter_id ELSE s.order_id END"
-	"      FROM s ORDER BY s.n, s.k"
-	"), oe AS ("
-	"    INSERT INTO tradecore.order_events (order_id, agent_id, wallet_id, kind, details)"
-	"    SELECT e.order_id, e.agent_id, e.wallet_id, e.kind, e.details"
-	"      FROM (SELECT 0::bigint AS n, 0 AS k, $8::bigint AS order_id, $9::bigint AS agent_id,"
-	"                   $10::bigint AS wallet_id, 'new' AS kind,"
-	"                   jsonb_build_object('client_order_id', $11::text) AS details"
-	"            UNION ALL"
-	"            SELECT s.n, s.k, s.order_id, s.agent_id, s.wallet_id, 'fill',"
-	"                   jsonb_build_object('price', s.price::text, 'qty', s.qty::text, 'liquidity', s.liq,"
-	"                                      'counter_order_id', s.counter_id)"
-	"              FROM s"
-	"            UNION ALL"
-	"            SELECT 9223372036854775807, 0, $8, $9, $10, $12::text,"
-	"                   jsonb_build_object('filled_qty', $13::numeric::text, 'reason', $14::text)) e"
-	"     ORDER BY e.n, e.k"
-	")"
-	"SELECT tradecore._emit_many(array_agg(ev.type ORDER BY ev.n, ev.k), array_agg(ev.payload ORDER BY ev.n, ev.k),"
-	"                            array_agg(ev.agent_id ORDER BY ev.n, ev.k), array_agg(ev.wallet_id ORDER BY ev.n, ev.k)),"
-	"       (SELECT array_agg(s.wallet_id ORDER BY s.n, s.k) FROM s),"
-	"       (SELECT array_agg(s.agent_id ORDER BY s.n, s.k) FROM s),"
-	"       (SELECT array_agg(s.side ORDER BY s.n, s.k) FROM s)"
-	"  FROM (SELECT s.n, s.k, 'fill' AS type, s.agent_id, s.wallet_id,"
-	"               jsonb_build_object('order_id', s.order_id, 'wallet_id', s.wallet_id, 'agent_id', s.agent_id,"
-	"                                  'instrument_id', $6::bigint, 'side', s.side, 'price', s.price::text,"
-	"                                  'qty', s.qty::text, 'liquidity', s.liq) AS payload"
-	"          FROM s"
-	"        UNION ALL"
-	"        SELECT s.n, 3, 'order.filled', s.agent_id, s.wallet_id,"
-	"               jsonb_build_object('order_id', s.order_id, 'wallet_id', s.wallet_id, 'agent_id', s.agent_id,"
-	"                                  'client_order_id', s.coid)"
-	"          FROM s WHERE s.k = 2 AND s.status = 'filled'"
-	"        UNION ALL"
-	"        SELECT 9223372036854775807, 0, $15::text, $9, $10,"
-	"               jsonb_build_object('order_id', $8, 'wallet_id', $10, 'agent_id', $9,"
-	"                                  'client_order_id', $11::text, 'status', $12::text,"
-	"                                  'filled_qty', $13::numeric::text, 'symbol', $16::text)) ev",
+	"UPDATE tradecore.orders o"
+	"   SET filled_qty = o.filled_qty + f.qty,"
+	"       avg_fill_price = (coalesce(o.avg_fill_price, 0) * o.filled_qty + f.price * f.qty) / (o.filled_qty + f.qty),"
+	"       status = CASE WHEN o.filled_qty + f.qty = o.qty THEN 'filled' ELSE 'partially_filled' END,"
+	"       updated_at = now()"
+	"  FROM unnest($1::bigint[], $2::numeric[], $3::numeric[]) AS f(maker, price, qty)"
+	" WHERE o.id = f.maker"
+	" RETURNING o.id, o.wallet_id, o.agent_id, o.side, o.client_order_id, o.status",
 
 	/*
-	 * P_RECORD_NOFILL: P_RECORD for an order that matched nothing (resting,
-	 * or refused): its two order events and its outbox event; a much smaller
-	 * plan to start for half of all orders
+	 * P_FILLS: both sides of every fill and the order events, rows built here
+	 * in their final order (ids follow it): fills taker side first, fill by
+	 * fill; order events the taker's 'new', each side of each fill, the
+	 * taker's final state.
 	 */
-	"WITH oe AS ("
-	"    INSERT INTO tradecore.order_events (order_id, agent_id, wallet_id, kind, details)"
-	"    VALUES ($1, $2, $3, 'new', jsonb_build_object('client_order_id', $4::text)),"
-	"           ($1, $2, $3, $5, jsonb_build_object('filled_qty', $6::numeric::text, 'reason', $7::text))"
+	"WITH fi AS ("
+	"    INSERT INTO tradecore.fills (order_id, instrument_id, wallet_id, agent_id, price, qty, fee, fee_asset,"
+	"                                 liquidity, venue_fill_id)"
+	"    SELECT u.o, $1, u.w, u.g, u.p, u.q, u.f, $2, u.l, u.v"
+	"      FROM unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::numeric[], $7::numeric[], $8::numeric[],"
+	"                  $9::text[], $10::text[]) AS u(o, w, g, p, q, f, l, v)"
 	")"
-	"SELECT tradecore._emit_many(ARRAY[$8::text],"
-	"           ARRAY[jsonb_build_object('order_id', $1, 'wallet_id', $3, 'agent_id', $2,"
-	"                                    'client_order_id', $4::text, 'status', $5::text,"
-	"                                    'filled_qty', $6::numeric::text, 'symbol', $9::text)],"
-	"           ARRAY[$2::bigint], ARRAY[$3::bigint])",
+	"INSERT INTO tradecore.order_events (order_id, agent_id, wallet_id, kind, details)"
+	"SELECT * FROM unnest($11::bigint[], $12::bigint[], $13::bigint[], $14::text[], $15::jsonb[])",
+
+	/* P_ORDER_EVENTS: the order events of an order that matched nothing */
+	"INSERT INTO tradecore.order_events (order_id, agent_id, wallet_id, kind, details)"
+	"SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::jsonb[])",
+
+	/* P_EMIT: the outbox events, in order */
+	"SELECT tradecore._emit_many($1, $2, $3, $4)",
 };
 
 static const Oid p_lookup_types[] = {INT4OID, TEXTOID, INT8OID};
@@ -217,12 +168,14 @@ static const Oid p_pos_lock_types[] = {INT8ARRAYOID, INT8OID};
 static const Oid p_pos_update_types[] = {TIDARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID};
 static const Oid p_pos_insert_types[] = {INT8ARRAYOID, INT8OID, INT8ARRAYOID, NUMERICARRAYOID,
 NUMERICARRAYOID, NUMERICARRAYOID};
-static const Oid p_record_types[] = {
-	INT8ARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID,
-	INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID
+static const Oid p_makers_types[] = {INT8ARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID};
+static const Oid p_fills_types[] = {
+	INT8OID, TEXTOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID,
+	NUMERICARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, JSONBARRAYOID
 };
-static const Oid p_record_nofill_types[] = {INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, NUMERICOID, TEXTOID,
-TEXTOID, TEXTOID};
+static const Oid p_order_events_types[] = {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, JSONBARRAYOID};
+static const Oid p_emit_types[] = {TEXTARRAYOID, JSONBARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
 
 static const struct
 {
@@ -235,8 +188,10 @@ static const struct
 	{lengthof(p_pos_lock_types), p_pos_lock_types},
 	{lengthof(p_pos_update_types), p_pos_update_types},
 	{lengthof(p_pos_insert_types), p_pos_insert_types},
-	{lengthof(p_record_types), p_record_types},
-	{lengthof(p_record_nofill_types), p_record_nofill_types},
+	{lengthof(p_makers_types), p_makers_types},
+	{lengthof(p_fills_types), p_fills_types},
+	{lengthof(p_order_events_types), p_order_events_types},
+	{lengthof(p_emit_types), p_emit_types},
 };
 
 /*
@@ -707,30 +662,162 @@ tc_order_by_client_id(PG_FUNCTION_ARGS)
 }
 
 /*
- * The taker's outcome, the same nine parameters of P_RECORD_NOFILL and
- * P_RECORD, from args[at] on: order id, agent (NULL for none), wallet, client
- * order id, status, filled quantity, reason, final event type, symbol.
+ * Event bodies, built here rather than by jsonb_build_object in the
+ * recording statements: the same jsonb (keys sorted by pushJsonbValue exactly
+ * as jsonb_build_object sorts them; ids as numbers, prices and quantities as
+ * their numeric text), without a sort, an aggregate and a projection per
+ * event in a plan that is started for every order.
  */
 static void
-taker_args(Datum *args, char *nulls, int at, int64 order_id, bool agent_null, int64 agent_id,
-		   int64 wallet_id, const char *coid, const char *status, Numeric filled,
-		   const char *reason, const char *final_event, const char *symbol)
+jb_key(JsonbParseState **st, const char *key)
 {
-	bool		isnull;
+	JsonbValue	k;
 
-	args[at] = Int64GetDatum(order_id);
-	args[at + 1] = Int64GetDatum(agent_id);
-	nulls[at + 1] = agent_null ? 'n' : ' ';
-	args[at + 2] = Int64GetDatum(wallet_id);
-	args[at + 3] = text_or_null(coid, &isnull);
-	nulls[at + 3] = isnull ? 'n' : ' ';
-	args[at + 4] = CStringGetTextDatum(status);
-	args[at + 5] = NumericGetDatum(filled);
-	args[at + 6] = text_or_null(reason, &isnull);
-	nulls[at + 6] = isnull ? 'n' : ' ';
-	args[at + 7] = CStringGetTextDatum(final_event);
-	args[at + 8] = CStringGetTextDatum(symbol);
+	k.type = jbvString;
+	k.val.string.len = strlen(key);
+	k.val.string.val = (char *) key;
+	pushJsonbValue(st, WJB_KEY, &k);
 }
+
+static void
+jb_text(JsonbParseState **st, const char *key, const char *val)
+{
+	JsonbValue	v;
+
+	jb_key(st, key);
+	if (val == NULL)
+		v.type = jbvNull;
+	else
+	{
+		v.type = jbvString;
+		v.val.string.len = strlen(val);
+		v.val.string.val = (char *) val;
+	}
+	pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+/* a bigint, as jsonb_build_object stores one: a number, or null */
+static void
+jb_id(JsonbParseState **st, const char *key, int64 val, bool isnull)
+{
+	JsonbValue	v;
+
+	jb_key(st, key);
+	if (isnull)
+		v.type = jbvNull;
+	else
+	{
+		v.type = jbvNumeric;
+		v.val.numeric = int64_to_numeric(val);
+	}
+	pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+/* a numeric as its text, as the events have always carried money */
+static void
+jb_num_text(JsonbParseState **st, const char *key, Numeric val)
+{
+	jb_text(st, key, DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(val))));
+}
+
+static JsonbParseState *
+jb_begin(void)
+{
+	JsonbParseState *st = NULL;
+
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	return st;
+}
+
+static Datum
+jb_end(JsonbParseState **st)
+{
+	return JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(st, WJB_END_OBJECT, NULL)));
+}
+
+/* rows of one table, column by column, for an INSERT ... SELECT FROM unnest() */
+typedef struct Rows
+{
+	int			n;
+	int			ncols;
+	Datum	  **v;
+	bool	  **isnull;
+} Rows;
+
+static void
+rows_init(Rows *r, int ncols, int capacity)
+{
+	r->n = 0;
+	r->ncols = ncols;
+	r->v = palloc(sizeof(Datum *) * ncols);
+	r->isnull = palloc(sizeof(bool *) * ncols);
+	for (int c = 0; c < ncols; c++)
+	{
+		r->v[c] = palloc(sizeof(Datum) * capacity);
+		r->isnull[c] = palloc0(sizeof(bool) * capacity);
+	}
+}
+
+/* column c of the row being added */
+static void
+rows_set(Rows *r, int c, Datum v, bool isnull)
+{
+	r->v[c][r->n] = v;
+	r->isnull[c][r->n] = isnull;
+}
+
+static Datum
+rows_array(Rows *r, int c, Oid elemtype)
+{
+	return array_of(r->v[c], r->isnull[c], r->n, elemtype);
+}
+
+/* order_events: order id, agent, wallet, kind, details */
+static void
+add_order_event(Rows *r, int64 order_id, bool agent_null, int64 agent_id, int64 wallet_id,
+				const char *kind, Datum details)
+{
+	rows_set(r, 0, Int64GetDatum(order_id), false);
+	rows_set(r, 1, Int64GetDatum(agent_id), agent_null);
+	rows_set(r, 2, Int64GetDatum(wallet_id), false);
+	rows_set(r, 3, CStringGetTextDatum(kind), false);
+	rows_set(r, 4, details, false);
+	r->n++;
+}
+
+/* outbox events: type, payload, agent, wallet */
+static void
+add_event(Rows *r, const char *type, Datum payload, bool agent_null, int64 agent_id, int64 wallet_id)
+{
+	rows_set(r, 0, CStringGetTextDatum(type), false);
+	rows_set(r, 1, payload, false);
+	rows_set(r, 2, Int64GetDatum(agent_id), agent_null);
+	rows_set(r, 3, Int64GetDatum(wallet_id), false);
+	r->n++;
+}
+
+/* the order event of the taker's final state: its status, filled quantity and reason */
+static void
+final_order_event(Rows *r, int64 order_id, bool agent_null, int64 agent_id, int64 wallet_id,
+				  const char *status, Numeric filled, const char *reason)
+{
+	JsonbParseState *st = jb_begin();
+
+	jb_num_text(&st, "filled_qty", filled);
+	jb_text(&st, "reason", reason);
+	add_order_event(r, order_id, agent_null, agent_id, wallet_id, status, jb_end(&st));
+}
+
+/* what the recording needs of a maker: the P_MAKERS row of fill i */
+typedef struct Maker
+{
+	int64		wallet_id;
+	bool		agent_null;
+	int64		agent_id;
+	char	   *side;
+	char	   *coid;
+	char	   *status;
+} Maker;
 
 PG_FUNCTION_INFO_V1(tc_apply_fill_positions);
 /*
@@ -831,6 +918,9 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 	const char *final_event;
 	Side	   *sides;
 	int			nsides;
+	Maker	   *makers;
+	Rows		oev;
+	Rows		ev;
 
 	/* the columns these go to are NOT NULL; say so before looking anything up */
 	for (int i = 0; i < 9; i++)
@@ -920,6 +1010,7 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 	f = tc_book_fills(pb->book);
 	nsides = 2 * res.nfills;
 	sides = palloc0(sizeof(Side) * Max(nsides, 1));
+	makers = palloc0(sizeof(Maker) * Max(res.nfills, 1));
 	filled = int64_to_numeric(0);
 	notional = int64_to_numeric(0);
 	for (int i = 0; i < res.nfills; i++)
@@ -1013,71 +1104,162 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 	}
 
 	/* makers, fills, order events and outbox events */
-	if (res.nfills == 0)
+	memset(nulls, ' ', sizeof(nulls));
+	rows_init(&oev, 5, nsides + 2);
+	rows_init(&ev, 4, 3 * res.nfills + 1);
 	{
-		memset(nulls, ' ', sizeof(nulls));
-		taker_args(args, nulls, 0, order_id, agent_null, agent_id, wallet_id, coid, status, filled, reason,
-				   final_event, symbol);
-		if (run(P_RECORD_NOFILL, args, nulls, false) != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "could not record order " INT64_FORMAT, order_id);
+		JsonbParseState *st = jb_begin();
+
+		jb_text(&st, "client_order_id", coid);
+		add_order_event(&oev, order_id, agent_null, agent_id, wallet_id, "new", jb_end(&st));
 	}
-	else
+	if (res.nfills > 0)
 	{
 		int			n = res.nfills;
-		Datum	   *c[5];
+		Datum	   *c[3];
+		Rows		fr;
 
-		for (int k = 0; k < 5; k++)
-			c[k] = palloc(sizeof(Datum) * Max(n, 1));
+		/* the makers first: their owners and sides are those of their fills */
+		for (int k = 0; k < 3; k++)
+			c[k] = palloc(sizeof(Datum) * n);
 		for (int i = 0; i < n; i++)
 		{
 			c[0][i] = Int64GetDatum(f[i].maker_id);
 			c[1][i] = NumericGetDatum(sides[2 * i].price);
 			c[2][i] = NumericGetDatum(sides[2 * i].qty);
-			c[3][i] = NumericGetDatum(sides[2 * i].fee);
-			c[4][i] = NumericGetDatum(sides[2 * i + 1].fee);
 		}
-		memset(nulls, ' ', sizeof(nulls));
 		args[0] = array_of(c[0], NULL, n, INT8OID);
-		for (int k = 1; k < 5; k++)
-			args[k] = array_of(c[k], NULL, n, NUMERICOID);
-		args[5] = Int64GetDatum(instrument_id);
-		args[6] = CStringGetTextDatum(quote);
-		taker_args(args, nulls, 7, order_id, agent_null, agent_id, wallet_id, coid, status, filled, reason,
-				   final_event, symbol);
-		args[16] = CStringGetTextDatum(side);
-		if (run(P_RECORD, args, nulls, false) != SPI_OK_SELECT || SPI_processed != 1)
+		args[1] = array_of(c[1], NULL, n, NUMERICOID);
+		args[2] = array_of(c[2], NULL, n, NUMERICOID);
+		if (run(P_MAKERS, args, NULL, false) != SPI_OK_UPDATE_RETURNING || SPI_processed != (uint64) n)
+			elog(ERROR, "order " INT64_FORMAT " matched %d makers but %d were updated", order_id, n,
+				 (int) SPI_processed);
+		for (uint64 row = 0; row < SPI_processed; row++)
+		{
+			int64		id = DatumGetInt64(col(row, 1, &isnull));
+			int			i;
+			Datum		d;
+
+			for (i = 0; i < n && f[i].maker_id != id; i++)
+				;
+			if (i == n)
+				elog(ERROR, "order " INT64_FORMAT " updated maker " INT64_FORMAT " it did not match", order_id, id);
+			makers[i].wallet_id = DatumGetInt64(col(row, 2, &isnull));
+			d = col(row, 3, &makers[i].agent_null);
+			makers[i].agent_id = makers[i].agent_null ? 0 : DatumGetInt64(d);
+			makers[i].side = TextDatumGetCString(col(row, 4, &isnull));
+			makers[i].coid = TextDatumGetCString(col(row, 5, &isnull));
+			makers[i].status = TextDatumGetCString(col(row, 6, &isnull));
+		}
+
+		rows_init(&fr, 8, nsides);
+		for (int i = 0; i < n; i++)
+		{
+			Side	   *t = &sides[2 * i];
+			Side	   *m = &sides[2 * i + 1];
+			char	   *vfid = psprintf("paper-" INT64_FORMAT "-" INT64_FORMAT, order_id, f[i].maker_id);
+
+			m->wallet_id = makers[i].wallet_id;
+			m->agent_null = makers[i].agent_null;
+			m->agent_id = makers[i].agent_id;
+			m->side = makers[i].side;
+			for (int k = 0; k < 2; k++)
+			{
+				Side	   *x = k == 0 ? t : m;
+				int64		own = k == 0 ? order_id : f[i].maker_id;
+				int64		counter = k == 0 ? f[i].maker_id : order_id;
+				const char *liq = k == 0 ? "taker" : "maker";
+				JsonbParseState *st;
+
+				rows_set(&fr, 0, Int64GetDatum(own), false);
+				rows_set(&fr, 1, Int64GetDatum(x->wallet_id), false);
+				rows_set(&fr, 2, Int64GetDatum(x->agent_id), x->agent_null);
+				rows_set(&fr, 3, NumericGetDatum(x->price), false);
+				rows_set(&fr, 4, NumericGetDatum(x->qty), false);
+				rows_set(&fr, 5, NumericGetDatum(x->fee), false);
+				rows_set(&fr, 6, CStringGetTextDatum(liq), false);
+				rows_set(&fr, 7, CStringGetTextDatum(vfid), false);
+				fr.n++;
+
+				st = jb_begin();
+				jb_num_text(&st, "price", x->price);
+				jb_num_text(&st, "qty", x->qty);
+				jb_text(&st, "liquidity", liq);
+				jb_id(&st, "counter_order_id", counter, false);
+				add_order_event(&oev, own, x->agent_null, x->agent_id, x->wallet_id, "fill", jb_end(&st));
+
+				st = jb_begin();
+				jb_id(&st, "order_id", own, false);
+				jb_id(&st, "wallet_id", x->wallet_id, false);
+				jb_id(&st, "agent_id", x->agent_id, x->agent_null);
+				jb_id(&st, "instrument_id", instrument_id, false);
+				jb_text(&st, "side", x->side);
+				jb_num_text(&st, "price", x->price);
+				jb_num_text(&st, "qty", x->qty);
+				jb_text(&st, "liquidity", liq);
+				add_event(&ev, "fill", jb_end(&st), x->agent_null, x->agent_id, x->wallet_id);
+			}
+			if (strcmp(makers[i].status, "filled") == 0)
+			{
+				JsonbParseState *st = jb_begin();
+
+				jb_id(&st, "order_id", f[i].maker_id, false);
+				jb_id(&st, "wallet_id", m->wallet_id, false);
+				jb_id(&st, "agent_id", m->agent_id, m->agent_null);
+				jb_text(&st, "client_order_id", makers[i].coid);
+				add_event(&ev, "order.filled", jb_end(&st), m->agent_null, m->agent_id, m->wallet_id);
+			}
+		}
+		final_order_event(&oev, order_id, agent_null, agent_id, wallet_id, status, filled, reason);
+		args[0] = Int64GetDatum(instrument_id);
+		args[1] = CStringGetTextDatum(quote);
+		args[2] = rows_array(&fr, 0, INT8OID);
+		args[3] = rows_array(&fr, 1, INT8OID);
+		args[4] = rows_array(&fr, 2, INT8OID);
+		args[5] = rows_array(&fr, 3, NUMERICOID);
+		args[6] = rows_array(&fr, 4, NUMERICOID);
+		args[7] = rows_array(&fr, 5, NUMERICOID);
+		args[8] = rows_array(&fr, 6, TEXTOID);
+		args[9] = rows_array(&fr, 7, TEXTOID);
+		args[10] = rows_array(&oev, 0, INT8OID);
+		args[11] = rows_array(&oev, 1, INT8OID);
+		args[12] = rows_array(&oev, 2, INT8OID);
+		args[13] = rows_array(&oev, 3, TEXTOID);
+		args[14] = rows_array(&oev, 4, JSONBOID);
+		if (run(P_FILLS, args, NULL, false) != SPI_OK_INSERT)
 			elog(ERROR, "could not record the fills of order " INT64_FORMAT, order_id);
 	}
-
-	/* the makers' owners and sides, for their positions */
-	if (nsides > 0)
+	else
 	{
-		ArrayType  *wa = DatumGetArrayTypeP(col(0, 2, &isnull));
-		ArrayType  *ga = DatumGetArrayTypeP(col(0, 3, &isnull));
-		ArrayType  *sa = DatumGetArrayTypeP(col(0, 4, &isnull));
-		Datum	   *wv,
-				   *gv,
-				   *sv;
-		bool	   *gn;
-		int			nwv,
-					ngv,
-					nsv;
-
-		deconstruct_array(wa, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &wv, NULL, &nwv);
-		deconstruct_array(ga, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &gv, &gn, &ngv);
-		deconstruct_array(sa, TEXTOID, -1, false, TYPALIGN_INT, &sv, NULL, &nsv);
-		if (nwv != nsides || ngv != nsides || nsv != nsides)
-			elog(ERROR, "order " INT64_FORMAT " matched %d makers but %d were recorded", order_id,
-				 res.nfills, nwv / 2);
-		for (int i = 1; i < nsides; i += 2)
-		{
-			sides[i].wallet_id = DatumGetInt64(wv[i]);
-			sides[i].agent_null = gn[i];
-			sides[i].agent_id = gn[i] ? 0 : DatumGetInt64(gv[i]);
-			sides[i].side = TextDatumGetCString(sv[i]);
-		}
-		apply_positions(instrument_id, sides, nsides);
+		final_order_event(&oev, order_id, agent_null, agent_id, wallet_id, status, filled, reason);
+		for (int k = 0; k < 5; k++)
+			args[k] = rows_array(&oev, k, k < 3 ? INT8OID : k == 3 ? TEXTOID : JSONBOID);
+		if (run(P_ORDER_EVENTS, args, NULL, false) != SPI_OK_INSERT)
+			elog(ERROR, "could not record order " INT64_FORMAT, order_id);
 	}
+
+	/* the taker's outbox event last */
+	{
+		JsonbParseState *st = jb_begin();
+
+		jb_id(&st, "order_id", order_id, false);
+		jb_id(&st, "wallet_id", wallet_id, false);
+		jb_id(&st, "agent_id", agent_id, agent_null);
+		jb_text(&st, "client_order_id", coid);
+		jb_text(&st, "status", status);
+		jb_num_text(&st, "filled_qty", filled);
+		jb_text(&st, "symbol", symbol);
+		add_event(&ev, final_event, jb_end(&st), agent_null, agent_id, wallet_id);
+	}
+	args[0] = rows_array(&ev, 0, TEXTOID);
+	args[1] = rows_array(&ev, 1, JSONBOID);
+	args[2] = rows_array(&ev, 2, INT8OID);
+	args[3] = rows_array(&ev, 3, INT8OID);
+	if (run(P_EMIT, args, NULL, false) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not emit the events of order " INT64_FORMAT, order_id);
+
+	if (nsides > 0)
+		apply_positions(instrument_id, sides, nsides);
 
 	SPI_finish();
 	PG_RETURN_INT64(order_id);
