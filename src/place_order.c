@@ -53,6 +53,7 @@
 #include "numeric_ops.h"
 #include "matching_sql.h"
 #include "paper_exchange.h"
+#include "roles.h"
 
 enum
 {
@@ -540,6 +541,21 @@ apply_positions(int64 instrument_id, Side *sides, int nsides)
 	}
 }
 
+/* the arguments of tradecore.place_order */
+enum
+{
+	ARG_WALLET,
+	ARG_SYMBOL,
+	ARG_SIDE,
+	ARG_QTY,
+	ARG_PRICE,
+	ARG_TYPE,
+	ARG_TIF,
+	ARG_COID,
+	ARG_EXCHANGE,
+	ARG_AGENT
+};
+
 /* the sequence behind orders.id (an identity column) */
 static Oid
 orders_id_seq(void)
@@ -874,18 +890,14 @@ tc_apply_fill_positions(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-PG_FUNCTION_INFO_V1(tc_place_paper_order);
 /*
- * tradecore._place_paper_order(exchange_id, exchange, wallet_id, symbol, side,
- *     qty, price, type, time_in_force, client_order_id, agent_id) -> order id
- * The paper path of place_order, which has authorised the caller for the
- * wallet and resolved the exchange.
+ * The paper path of place_order: fcinfo holds place_order's arguments, the
+ * caller is authorised for the wallet, has resolved the exchange and is
+ * connected to SPI.
  */
-Datum
-tc_place_paper_order(PG_FUNCTION_ARGS)
+static int64
+place_paper(FunctionCallInfo fcinfo, int32 exchange_id, const char *exchange)
 {
-	int32		exchange_id;
-	char	   *exchange;
 	int64		wallet_id;
 	char	   *symbol;
 	char	   *side;
@@ -923,25 +935,21 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 	Rows		ev;
 
 	/* the columns these go to are NOT NULL; say so before looking anything up */
-	for (int i = 0; i < 9; i++)
-		if (PG_ARGISNULL(i) && i != 6 && i != 7)
-			ereport(ERROR,
-					(errcode(ERRCODE_NOT_NULL_VIOLATION),
-					 errmsg("wallet, symbol, side, quantity and time in force of an order must not be null")));
-	exchange_id = PG_GETARG_INT32(0);
-	exchange = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	wallet_id = PG_GETARG_INT64(2);
-	symbol = text_to_cstring(PG_GETARG_TEXT_PP(3));
-	side = text_to_cstring(PG_GETARG_TEXT_PP(4));
-	qty = PG_GETARG_NUMERIC(5);
-	price = PG_ARGISNULL(6) ? NULL : PG_GETARG_NUMERIC(6);
-	type = PG_ARGISNULL(7) ? (price == NULL ? "market" : "limit") : text_to_cstring(PG_GETARG_TEXT_PP(7));
-	tif = text_to_cstring(PG_GETARG_TEXT_PP(8));
-	coid = PG_ARGISNULL(9) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(9));
-	agent_null = PG_ARGISNULL(10);
-	agent_id = agent_null ? 0 : PG_GETARG_INT64(10);
-
-	SPI_connect();
+	if (PG_ARGISNULL(ARG_WALLET) || PG_ARGISNULL(ARG_SYMBOL) || PG_ARGISNULL(ARG_SIDE) ||
+		PG_ARGISNULL(ARG_QTY) || PG_ARGISNULL(ARG_TIF))
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("wallet, symbol, side, quantity and time in force of an order must not be null")));
+	wallet_id = PG_GETARG_INT64(ARG_WALLET);
+	symbol = text_to_cstring(PG_GETARG_TEXT_PP(ARG_SYMBOL));
+	side = text_to_cstring(PG_GETARG_TEXT_PP(ARG_SIDE));
+	qty = PG_GETARG_NUMERIC(ARG_QTY);
+	price = PG_ARGISNULL(ARG_PRICE) ? NULL : PG_GETARG_NUMERIC(ARG_PRICE);
+	type = PG_ARGISNULL(ARG_TYPE) ? (price == NULL ? "market" : "limit") : text_to_cstring(PG_GETARG_TEXT_PP(ARG_TYPE));
+	tif = text_to_cstring(PG_GETARG_TEXT_PP(ARG_TIF));
+	coid = PG_ARGISNULL(ARG_COID) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(ARG_COID));
+	agent_null = PG_ARGISNULL(ARG_AGENT);
+	agent_id = agent_null ? 0 : PG_GETARG_INT64(ARG_AGENT);
 
 	args[0] = Int32GetDatum(exchange_id);
 	args[1] = CStringGetTextDatum(symbol);
@@ -974,10 +982,7 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 
 	/* a retried client order id returns the first order */
 	if (coid != NULL && find_existing(wallet_id, coid, instrument_id, side, type, tif, qty, price, &order_id))
-	{
-		SPI_finish();
-		PG_RETURN_INT64(order_id);
-	}
+		return order_id;
 
 	/*
 	 * Lock the book, then take the order's id: ids follow the order in which
@@ -1099,8 +1104,7 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 		pb->version = -1;
 		if (!find_existing(wallet_id, coid, instrument_id, side, type, tif, qty, price, &order_id))
 			elog(ERROR, "client order id \"%s\" conflicts with an order that cannot be found", coid);
-		SPI_finish();
-		PG_RETURN_INT64(order_id);
+		return order_id;
 	}
 
 	/* makers, fills, order events and outbox events */
@@ -1261,6 +1265,124 @@ tc_place_paper_order(PG_FUNCTION_ARGS)
 	if (nsides > 0)
 		apply_positions(instrument_id, sides, nsides);
 
+	return order_id;
+}
+
+enum
+{
+	P_EXCHANGE,
+	P_LIVE,
+	P_ROUTER_COUNT
+};
+
+static SPIPlanPtr router_plans[P_ROUTER_COUNT];
+
+static const char *const router_sql[P_ROUTER_COUNT] = {
+	"SELECT e.id, e.kind FROM tradecore.exchanges e WHERE e.code = $1 AND e.enabled",
+	/* queued for the order sender (37_live_orders.sql) */
+	"SELECT tradecore._live_place_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+};
+
+static const Oid router_exchange_types[] = {TEXTOID};
+static const Oid router_live_types[] = {INT8OID, INT4OID, TEXTOID, TEXTOID, NUMERICOID, NUMERICOID, TEXTOID,
+TEXTOID, TEXTOID, INT8OID};
+
+static int
+run_router(int k, Datum *args, const char *nulls)
+{
+	static const struct
+	{
+		int			nargs;
+		const Oid  *types;
+	}			a[P_ROUTER_COUNT] = {
+		{lengthof(router_exchange_types), router_exchange_types},
+		{lengthof(router_live_types), router_live_types},
+	};
+
+	if (router_plans[k] == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare_cursor(router_sql[k], a[k].nargs, (Oid *) a[k].types,
+										   CURSOR_OPT_GENERIC_PLAN);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", router_sql[k], SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		router_plans[k] = p;
+	}
+	return SPI_execute_plan(router_plans[k], args, nulls, false, 0);
+}
+
+PG_FUNCTION_INFO_V1(tc_place_order);
+/*
+ * tradecore.place_order(wallet_id, symbol, side, qty, price, type,
+ *     time_in_force, client_order_id, exchange, agent_id) -> order id
+ * The order router: authorises the caller for the wallet, resolves the
+ * exchange, and places the order on the paper exchange here or queues it for
+ * a live venue.
+ */
+Datum
+tc_place_order(PG_FUNCTION_ARGS)
+{
+	Datum		args[10];
+	char		nulls[11];
+	bool		isnull;
+	int32		exchange_id;
+	char	   *exchange;
+	char	   *kind;
+	int64		order_id;
+
+	SPI_connect();
+	tc_authorize_debit(PG_ARGISNULL(ARG_WALLET) ? 0 : PG_GETARG_INT64(ARG_WALLET), PG_ARGISNULL(ARG_WALLET));
+	exchange = PG_ARGISNULL(ARG_EXCHANGE) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(ARG_EXCHANGE));
+	if (exchange != NULL)
+	{
+		args[0] = CStringGetTextDatum(exchange);
+		if (run_router(P_EXCHANGE, args, NULL) != SPI_OK_SELECT)
+			elog(ERROR, "could not look up exchange \"%s\"", exchange);
+	}
+	if (exchange == NULL || SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown or disabled exchange \"%s\"", exchange ? exchange : "<NULL>")));
+	exchange_id = DatumGetInt32(col(0, 1, &isnull));
+	kind = TextDatumGetCString(col(0, 2, &isnull));
+
+	if (strcmp(kind, "paper") == 0)
+		order_id = place_paper(fcinfo, exchange_id, exchange);
+	else
+	{
+		Numeric		price = PG_ARGISNULL(ARG_PRICE) ? NULL : PG_GETARG_NUMERIC(ARG_PRICE);
+
+		memset(nulls, ' ', sizeof(nulls));
+		nulls[10] = '\0';
+		args[0] = PG_GETARG_DATUM(ARG_WALLET);
+		nulls[0] = PG_ARGISNULL(ARG_WALLET) ? 'n' : ' ';
+		args[1] = Int32GetDatum(exchange_id);
+		for (int i = 0; i < 3; i++)
+		{
+			static const int from[3] = {ARG_SYMBOL, ARG_SIDE, ARG_QTY};
+
+			args[2 + i] = PG_GETARG_DATUM(from[i]);
+			nulls[2 + i] = PG_ARGISNULL(from[i]) ? 'n' : ' ';
+		}
+		args[5] = NumericGetDatum(price);
+		nulls[5] = price == NULL ? 'n' : ' ';
+		/* coalesce(type, CASE WHEN price IS NULL THEN 'market' ELSE 'limit' END) */
+		args[6] = PG_ARGISNULL(ARG_TYPE) ? CStringGetTextDatum(price == NULL ? "market" : "limit")
+			: PG_GETARG_DATUM(ARG_TYPE);
+		for (int i = 0; i < 3; i++)
+		{
+			static const int from[3] = {ARG_TIF, ARG_COID, ARG_AGENT};
+
+			args[7 + i] = PG_GETARG_DATUM(from[i]);
+			nulls[7 + i] = PG_ARGISNULL(from[i]) ? 'n' : ' ';
+		}
+		if (run_router(P_LIVE, args, nulls) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "could not queue the order for exchange \"%s\"", exchange);
+		order_id = DatumGetInt64(col(0, 1, &isnull));
+		if (isnull)
+			elog(ERROR, "the order for exchange \"%s\" was not queued", exchange);
+	}
 	SPI_finish();
 	PG_RETURN_INT64(order_id);
 }

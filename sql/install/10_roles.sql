@@ -35,30 +35,16 @@ GRANT USAGE ON SCHEMA tradecore TO tradecore_admin, tradecore_operator, tradecor
 -- session acts as: the SET ROLE target, or the session user when no SET ROLE is in force.
 -- PostgreSQL refuses SET ROLE inside a SECURITY DEFINER function and checks membership on
 -- every SET ROLE, so this value cannot be forged from SQL.
--- calling_role and is_staff run several times per order placed: PL/pgSQL rather than SQL
--- functions, because a SQL function (not inlinable here: SET clause) is parsed and
--- planned again on every call, while PL/pgSQL keeps its plans for the session.
+-- calling_role and is_staff run for every order placed and every movement of money: C
+-- (src/roles.c), without the GUC save/restore a SET clause costs per call.
 CREATE FUNCTION tradecore.calling_role() RETURNS name
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    RETURN CASE WHEN current_setting('role') = 'none' THEN session_user
-                ELSE current_setting('role')::name END;
-END
-$$;
+AS 'MODULE_PATHNAME', 'tc_calling_role'
+LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION tradecore.calling_role() IS
     'The role the session acts as (SET ROLE target, else session_user); unlike current_user it is not changed by SECURITY DEFINER.';
 
 CREATE FUNCTION tradecore.is_staff(role_name name) RETURNS boolean
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    RETURN coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = is_staff.role_name), false)
-        OR pg_has_role(is_staff.role_name, 'tradecore_admin', 'MEMBER')
-        OR pg_has_role(is_staff.role_name, 'tradecore_operator', 'MEMBER');
-END
-$$;
+AS 'MODULE_PATHNAME', 'tc_is_staff'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION tradecore.is_staff(name) IS
     'True for superusers and members of tradecore_admin or tradecore_operator: roles not limited to one agent''s rows.';

@@ -400,25 +400,10 @@ $$;
 COMMENT ON FUNCTION tradecore.lock_wallets(bigint[]) IS
     'Locks wallets in ascending id order (the global lock order of money movements); raises 23503 for an unknown and 55000 for an inactive wallet.';
 
+-- C (src/roles.c): it runs before every order and every transfer
 CREATE FUNCTION tradecore.authorize_debit(wallet_id bigint) RETURNS void
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    v_role name := tradecore.calling_role();
-    v_agent bigint;
-BEGIN
-    IF tradecore.is_staff(v_role) THEN
-        RETURN;
-    END IF;
-    v_agent := tradecore.agent_id_of(v_role);
-    IF v_agent IS NULL OR NOT EXISTS (SELECT 1 FROM tradecore.wallets w WHERE w.id = authorize_debit.wallet_id AND w.agent_id = v_agent) THEN
-        RAISE EXCEPTION 'role % may not move funds out of wallet %', v_role, wallet_id
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'An agent may only debit the wallets it owns (wallets.agent_id).';
-    END IF;
-END
-$$;
+AS 'MODULE_PATHNAME', 'tc_authorize_debit_sql'
+LANGUAGE C STABLE;
 COMMENT ON FUNCTION tradecore.authorize_debit(bigint) IS
     'Raises 42501 unless the calling role is staff (admin, operator, superuser) or the agent owning the wallet.';
 

@@ -34,30 +34,12 @@ COMMENT ON FUNCTION tradecore.paper_book(bigint, integer) IS
 REVOKE ALL ON FUNCTION tradecore.paper_book(bigint, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tradecore.paper_book(bigint, integer) TO tradecore_admin, tradecore_operator;
 
-CREATE FUNCTION tradecore._place_paper_order(p_exchange_id integer, p_exchange text, p_wallet_id bigint,
-                                             p_symbol text, p_side text, p_qty numeric, p_price numeric,
-                                             p_type text, p_time_in_force text, p_client_order_id text,
-                                             p_agent_id bigint)
-RETURNS bigint
-AS 'MODULE_PATHNAME', 'tc_place_paper_order'
-LANGUAGE C VOLATILE
--- Every statement it runs, and every foreign-key check its writes run, finds rows by key
--- (or by row address) in tables that grow without bound.  Plans are made once and kept,
--- possibly while a table is still nearly empty and a sequential scan or a hash join over
--- all of it looks cheapest: rule those out, so that a key lookup stays a key lookup.
-SET enable_seqscan = off
-SET enable_hashjoin = off
-SET enable_mergejoin = off;
-COMMENT ON FUNCTION tradecore._place_paper_order(integer, text, bigint, text, text, numeric, numeric, text, text, text, bigint) IS
-    'Internal to place_order: the paper path in C (insert with client order id, match, then fills, order states, order events, positions and outbox events, set-based). The caller has authorised the wallet.';
-REVOKE ALL ON FUNCTION tradecore._place_paper_order(integer, text, bigint, text, text, numeric, numeric, text, text, text, bigint) FROM PUBLIC;
-
 CREATE FUNCTION tradecore._apply_fill_positions(instrument_id bigint, wallet_ids bigint[], agent_ids bigint[],
                                                 sides text[], qtys numeric[], prices numeric[], fees numeric[])
 RETURNS void
 AS 'MODULE_PATHNAME', 'tc_apply_fill_positions'
 LANGUAGE C VOLATILE STRICT
--- the positions are found by key: see _place_paper_order
+-- the positions are found by key: see place_order
 SET enable_seqscan = off
 SET enable_hashjoin = off
 SET enable_mergejoin = off;
@@ -65,39 +47,27 @@ COMMENT ON FUNCTION tradecore._apply_fill_positions(bigint, bigint[], bigint[], 
     'Internal: updates trading_positions for fills recorded outside place_order (a live venue''s), entry i being one side of one fill in fill order; the same C arithmetic as the paper path (average price, realised P&L net of fees).';
 REVOKE ALL ON FUNCTION tradecore._apply_fill_positions(bigint, bigint[], bigint[], text[], numeric[], numeric[], numeric[]) FROM PUBLIC;
 
+-- The router is C (src/place_order.c): authorisation (authorize_debit), the exchange, then
+-- the paper path (insert, match and record) or the queue of a live venue
+-- (_live_place_order, 37_live_orders.sql).
 CREATE FUNCTION tradecore.place_order(wallet_id bigint, symbol text, side text, qty numeric,
                                       price numeric DEFAULT NULL, type text DEFAULT NULL,
                                       time_in_force text DEFAULT 'gtc', client_order_id text DEFAULT NULL,
                                       exchange text DEFAULT 'paper', agent_id bigint DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+AS 'MODULE_PATHNAME', 'tc_place_order'
+LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
--- Its statements, and the foreign-key checks its writes run, are fixed and their plans do
--- not depend on the values (primary-key lookups, arrays of this order's fills): plan them
--- once per session, not per call.
-SET plan_cache_mode = force_generic_plan
-AS $$
-DECLARE
-    v_ex tradecore.exchanges;
-BEGIN
-    PERFORM tradecore.authorize_debit(place_order.wallet_id);
-    SELECT * INTO v_ex FROM tradecore.exchanges e WHERE e.code = place_order.exchange AND e.enabled;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown or disabled exchange "%"', place_order.exchange USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF v_ex.kind <> 'paper' THEN   -- queued for the order sender (37_live_orders.sql)
-        RETURN tradecore._live_place_order(place_order.wallet_id, v_ex.id, place_order.symbol, place_order.side,
-            place_order.qty, place_order.price,
-            coalesce(place_order.type, CASE WHEN place_order.price IS NULL THEN 'market' ELSE 'limit' END),
-            place_order.time_in_force, place_order.client_order_id,
-            place_order.agent_id);
-    END IF;
-    -- the paper exchange: insert, match and record in C (src/place_order.c)
-    RETURN tradecore._place_paper_order(v_ex.id, v_ex.code, place_order.wallet_id, place_order.symbol,
-                                        place_order.side, place_order.qty, place_order.price, place_order.type,
-                                        place_order.time_in_force, place_order.client_order_id, place_order.agent_id);
-END
-$$;
+-- Every statement it runs, and every foreign-key check its writes run, finds rows by key
+-- (or by row address) in tables that grow without bound.  Plans are made once and kept,
+-- possibly while a table is still nearly empty and a sequential scan or a hash join over
+-- all of it looks cheapest: rule those out, so that a key lookup stays a key lookup.
+-- Ruling a plan node out adds a huge cost to it, which would make the plan look worth
+-- compiling with JIT on every execution: jit is off as well.
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off;
 COMMENT ON FUNCTION tradecore.place_order(bigint, text, text, numeric, numeric, text, text, text, text, bigint) IS
     'Order router: places an order (market when price is NULL). On the paper exchange it is matched in C and its fills, order states and positions recorded at once; on a live venue it is validated and queued for the order sender (sent after commit, only while tradecore.live_trading is on). A repeated client_order_id returns the first order instead of placing another; reusing it for different parameters is an error.';
 REVOKE ALL ON FUNCTION tradecore.place_order(bigint, text, text, numeric, numeric, text, text, text, text, bigint) FROM PUBLIC;
@@ -107,7 +77,7 @@ GRANT EXECUTE ON FUNCTION tradecore.place_order(bigint, text, text, numeric, num
 CREATE FUNCTION tradecore.cancel_order(order_id bigint) RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
--- lookups by key only: see _place_paper_order
+-- lookups by key only: see place_order
 SET enable_seqscan = off
 SET enable_hashjoin = off
 SET enable_mergejoin = off
@@ -160,7 +130,7 @@ REVOKE ALL ON FUNCTION tradecore._order_by_client_id(bigint, text) FROM PUBLIC;
 CREATE FUNCTION tradecore.cancel_order(wallet_id bigint, client_order_id text) RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
--- lookups by key only: see _place_paper_order
+-- lookups by key only: see place_order
 SET enable_seqscan = off
 SET enable_hashjoin = off
 SET enable_mergejoin = off

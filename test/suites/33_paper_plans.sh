@@ -4,7 +4,7 @@
 # place_order's own and the foreign-key checks of fills and order_events against orders,
 # look orders up by sequential scan, and nothing replans them while the transaction fills
 # the table: n orders read O(n^2) rows (47 million for 3,000 orders before the fix).
-# _place_paper_order rules out sequential scans and hash/merge joins for the plans made
+# place_order rules out sequential scans and hash/merge joins for the plans made
 # during its call (they are all key lookups).  Measured by rows, not time: pg_stat_xact_user_tables counts the rows this very
 # transaction read from orders by sequential scan.  Throwaway database, created and dropped.
 set -euo pipefail
