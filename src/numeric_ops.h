@@ -53,6 +53,23 @@ n_sign(Numeric a)
 	return DatumGetNumeric(DirectFunctionCall1(numeric_sign, NumericGetDatum(a)));
 }
 
+/*
+ * Decimals kept by an average price folded in fill by fill ((old average *
+ * old qty + price * qty) / new qty: a position's average entry price, a
+ * maker's average fill price).  numeric division keeps at least the
+ * dividend's scale, which holds the old average's scale plus the quantity's,
+ * so unrounded the scale grew by the quantity's decimals with every fill, to
+ * numeric's 1,000-digit cap.  16 decimals keep 16 significant digits of a
+ * price of 1, 11 of a price of 0.00001.
+ */
+#define TC_AVG_PRICE_SCALE 16
+
+static inline Numeric
+n_round(Numeric a, int scale)
+{
+	return DatumGetNumeric(DirectFunctionCall2(numeric_round, NumericGetDatum(a), Int32GetDatum(scale)));
+}
+
 static inline int
 n_cmp(Numeric a, Numeric b)
 {

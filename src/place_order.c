@@ -123,14 +123,15 @@ static const char *const sql[P_COUNT] = {
 
 	/*
 	 * P_MAKERS: the makers' new fill state (one fill each: a maker fills at
-	 * most once per incoming order; the average is the expression a maker's
-	 * average after several partial fills has always been computed with), and
+	 * most once per incoming order; the average is folded in like a
+	 * position's, see TC_AVG_PRICE_SCALE), and
 	 * their owners, sides, client order ids and states, which the fills rows,
 	 * events and positions of the maker side need.
 	 */
 	"UPDATE tradecore.orders o"
 	"   SET filled_qty = o.filled_qty + f.qty,"
-	"       avg_fill_price = (coalesce(o.avg_fill_price, 0) * o.filled_qty + f.price * f.qty) / (o.filled_qty + f.qty),"
+	"       avg_fill_price = round((coalesce(o.avg_fill_price, 0) * o.filled_qty + f.price * f.qty)"
+	"                              / (o.filled_qty + f.qty), " CppAsString2(TC_AVG_PRICE_SCALE) "),"
 	"       status = CASE WHEN o.filled_qty + f.qty = o.qty THEN 'filled' ELSE 'partially_filled' END,"
 	"       updated_at = now()"
 	"  FROM unnest($1::bigint[], $2::numeric[], $3::numeric[]) AS f(maker, price, qty)"
@@ -485,7 +486,8 @@ apply_positions(int64 instrument_id, Side *sides, int nsides)
 			}
 			nq_ = n_add(q, dq);
 			if (n_is_zero(q) || n_cmp(n_sign(q), n_sign(dq)) == 0)
-				a = n_div(n_add(n_mul(n_abs(q), a ? a : int64_to_numeric(0)), n_mul(s->qty, s->price)), n_abs(nq_));
+				a = n_round(n_div(n_add(n_mul(n_abs(q), a ? a : int64_to_numeric(0)), n_mul(s->qty, s->price)),
+								  n_abs(nq_)), TC_AVG_PRICE_SCALE);
 			else
 			{
 				Numeric		closed = n_cmp(n_abs(q), s->qty) <= 0 ? n_abs(q) : s->qty;
