@@ -20,13 +20,13 @@
  * The PL/pgSQL version kept the transaction id in a session GUC instead and
  * paid for pg_current_xact_id(), current_setting() and set_config() per call.
  *
- * _emit_many was SECURITY DEFINER with a SET search_path clause.  It is
- * granted to no role, so everyone allowed to call it (tradecore's own
- * functions, which run as the extension owner, and superusers) already has
- * every privilege it uses: it is a plain function now and pays no GUC
- * save/restore per call.  Its INSERT does not depend on the caller's
- * search_path: every name in it is schema-qualified and its parameter types
- * are given as OIDs.
+ * _emit_many and _emit were SECURITY DEFINER with a SET search_path clause.
+ * They are granted to no role, so everyone allowed to call them (tradecore's
+ * own functions, which run as the extension owner, and superusers) already
+ * has every privilege they use: they are plain functions now and pay no GUC
+ * save/restore per call.  Their INSERTs do not depend on the caller's
+ * search_path: every name is schema-qualified and the parameter types are
+ * given as OIDs.
  */
 #include "postgres.h"
 
@@ -50,22 +50,63 @@ PG_FUNCTION_INFO_V1(tc_emit_many);
 PG_FUNCTION_INFO_V1(tc_emit);
 
 /*
- * The INSERT of every _emit_many call, prepared once per backend.  The plan
- * cache re-analyses it after DDL on tradecore.events and when the caller's
- * search_path differs from the one it was analysed under, which is why every
- * name is qualified: the re-analysis must resolve to the same objects.  The
- * multi-argument unnest() shorthand only exists unqualified, hence ROWS FROM.
+ * The INSERTs, each prepared once per backend: PLAN_ONE for a single event
+ * (_emit, and most _emit_many calls: a resting order's event), whose scalar
+ * parameters spare the executor the function scan and the five tuplestores of
+ * PLAN_MANY, about a sixth of a one-event call.  The plan cache re-analyses a
+ * plan after DDL on tradecore.events and when the caller's search_path differs
+ * from the one it was analysed under, which is why every name is qualified:
+ * the re-analysis must resolve to the same objects.  The multi-argument
+ * unnest() shorthand only exists unqualified, hence ROWS FROM.
  */
-static SPIPlanPtr insert_plan = NULL;
+enum
+{
+	PLAN_ONE,
+	PLAN_MANY,
+	PLAN_COUNT
+};
 
-static const char insert_sql[] =
-"INSERT INTO tradecore.events (id, type, agent_id, wallet_id, payload)"
-" SELECT u.id, u.type, u.agent_id, u.wallet_id, COALESCE(u.payload, '{}'::pg_catalog.jsonb)"
-"   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
-"                   pg_catalog.unnest($4), pg_catalog.unnest($5))"
-"        AS u(id, type, agent_id, wallet_id, payload)";
+static SPIPlanPtr plans[PLAN_COUNT];
 
-static Oid	insert_types[5] = {INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, JSONBARRAYOID};
+static const char *const plan_sql[PLAN_COUNT] = {
+	"INSERT INTO tradecore.events (id, type, agent_id, wallet_id, payload)"
+	" VALUES ($1, $2, $3, $4, COALESCE($5, '{}'::pg_catalog.jsonb))",
+
+	"INSERT INTO tradecore.events (id, type, agent_id, wallet_id, payload)"
+	" SELECT u.id, u.type, u.agent_id, u.wallet_id, COALESCE(u.payload, '{}'::pg_catalog.jsonb)"
+	"   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+	"                   pg_catalog.unnest($4), pg_catalog.unnest($5))"
+	"        AS u(id, type, agent_id, wallet_id, payload)",
+};
+
+/* both take (ids, types, agent ids, wallet ids, payloads) */
+static Oid	plan_types[PLAN_COUNT][5] = {
+	{INT8OID, TEXTOID, INT8OID, INT8OID, JSONBOID},
+	{INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, JSONBARRAYOID},
+};
+
+/* runs plan k, which must write n rows; nulls: SPI's ' '/'n' string or NULL */
+static void
+insert_events(int k, Datum *args, const char *nulls, int n)
+{
+	int			ret;
+
+	SPI_connect();
+	if (plans[k] == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare_cursor(plan_sql[k], 5, plan_types[k], CURSOR_OPT_GENERIC_PLAN);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", plan_sql[k], SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		plans[k] = p;
+	}
+	ret = SPI_execute_plan(plans[k], args, nulls, false, 0);
+	if (ret != SPI_OK_INSERT || SPI_processed != (uint64) n)
+		elog(ERROR, "outbox INSERT wrote " UINT64_FORMAT " of %d events (SPI result %s)",
+			 SPI_processed, n, SPI_result_code_string(ret));
+	SPI_finish();
+}
 
 /*
  * tradecore.events_id_seq, looked up on every call: two syscache probes,
@@ -150,16 +191,49 @@ array_count(ArrayType *a)
 	return a == NULL ? 0 : ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
 }
 
-/* tc_outbox_emit; *first_id: the first id, when there are events */
-static ArrayType *
-emit(ArrayType *types, ArrayType *payloads, ArrayType *agent_ids, ArrayType *wallet_ids, int64 *first_id)
+/*
+ * One event: the type (not NULL) and the other three columns, NULL when
+ * isnull[] says so (payload NULL is stored as {}).  Returns its id.
+ */
+static int64
+emit_one(Datum type, Datum agent_id, Datum wallet_id, Datum payload, const bool *isnull)
+{
+	int64		id = *tc_outbox_reserve(1);
+	Datum		args[5] = {Int64GetDatum(id), type, agent_id, wallet_id, payload};
+	char		nulls[6] = "     ";
+
+	for (int i = 0; i < 3; i++)
+		if (isnull[i])
+			nulls[2 + i] = 'n';
+	insert_events(PLAN_ONE, args, nulls, 1);
+	/* after the row: a failed INSERT leaves nothing queued */
+	tc_outbox_notify(&id, 1);
+	return id;
+}
+
+/* the only element of a one-element array, of a type laid out as (typlen, byval, align) */
+static Datum
+only_element(ArrayType *a, int16 typlen, bool typbyval, char typalign, bool *isnull)
+{
+	ArrayMetaState meta = {.element_type = ARR_ELEMTYPE(a), .typlen = typlen,
+	.typbyval = typbyval, .typalign = typalign};
+	ArrayIterator it = array_create_iterator(a, 0, &meta);
+	Datum		d;
+
+	if (!array_iterate(it, &d, isnull))
+		elog(ERROR, "array has no element");
+	array_free_iterator(it);
+	return d;
+}
+
+ArrayType *
+tc_outbox_emit(ArrayType *types, ArrayType *payloads, ArrayType *agent_ids, ArrayType *wallet_ids)
 {
 	int			n = array_count(types);
 	int64	   *ids;
 	Datum	   *elems;
 	ArrayType  *result;
 	Datum		args[5];
-	int			ret;
 
 	if (n == 0)
 		return construct_empty_array(INT8OID);
@@ -174,6 +248,18 @@ emit(ArrayType *types, ArrayType *payloads, ArrayType *agent_ids, ArrayType *wal
 				 errdetail("types has %d elements, payloads %d, agent ids %d, wallet ids %d.",
 						   n, array_count(payloads), array_count(agent_ids), array_count(wallet_ids))));
 
+	if (n == 1)
+	{
+		bool		isnull[4];
+		Datum		type = only_element(types, -1, false, TYPALIGN_INT, &isnull[3]);
+		Datum		agent_id = only_element(agent_ids, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &isnull[0]);
+		Datum		wallet_id = only_element(wallet_ids, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &isnull[1]);
+		Datum		payload = only_element(payloads, -1, false, TYPALIGN_INT, &isnull[2]);
+		Datum		id = Int64GetDatum(emit_one(type, agent_id, wallet_id, payload, isnull));
+
+		return construct_array(&id, 1, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	}
+
 	ids = tc_outbox_reserve(n);
 	elems = palloc(sizeof(Datum) * n);
 	for (int i = 0; i < n; i++)
@@ -185,38 +271,13 @@ emit(ArrayType *types, ArrayType *payloads, ArrayType *agent_ids, ArrayType *wal
 	args[2] = PointerGetDatum(agent_ids);
 	args[3] = PointerGetDatum(wallet_ids);
 	args[4] = PointerGetDatum(payloads);
-
-	SPI_connect();
-	if (insert_plan == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare_cursor(insert_sql, lengthof(insert_types), insert_types,
-										   CURSOR_OPT_GENERIC_PLAN);
-
-		if (p == NULL)
-			elog(ERROR, "SPI_prepare failed for the outbox INSERT: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(p);
-		insert_plan = p;
-	}
-	ret = SPI_execute_plan(insert_plan, args, NULL, false, 0);
-	if (ret != SPI_OK_INSERT || SPI_processed != (uint64) n)
-		elog(ERROR, "outbox INSERT wrote " UINT64_FORMAT " of %d events (SPI result %s)",
-			 SPI_processed, n, SPI_result_code_string(ret));
-	SPI_finish();
+	insert_events(PLAN_MANY, args, NULL, n);
 
 	/* after the rows: a failed INSERT leaves nothing queued */
 	tc_outbox_notify(ids, n);
-	*first_id = ids[0];
 	pfree(ids);
 	pfree(elems);
 	return result;
-}
-
-ArrayType *
-tc_outbox_emit(ArrayType *types, ArrayType *payloads, ArrayType *agent_ids, ArrayType *wallet_ids)
-{
-	int64		first_id;
-
-	return emit(types, payloads, agent_ids, wallet_ids, &first_id);
 }
 
 /* tradecore._emit_many(text[], jsonb[], bigint[], bigint[]) RETURNS bigint[] */
@@ -230,29 +291,16 @@ tc_emit_many(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(tc_outbox_emit(a[0], a[1], a[2], a[3]));
 }
 
-/* a one-element array of the argument, NULL kept */
-static ArrayType *
-one(FunctionCallInfo fcinfo, int argno, Oid elemtype)
-{
-	Datum		d = PG_ARGISNULL(argno) ? (Datum) 0 : PG_GETARG_DATUM(argno);
-	bool		isnull = PG_ARGISNULL(argno);
-	int			dims[1] = {1};
-	int			lbs[1] = {1};
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-
-	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	return construct_md_array(&d, &isnull, 1, dims, lbs, elemtype, typlen, typbyval, typalign);
-}
-
 /* tradecore._emit(text, jsonb, bigint, bigint) RETURNS bigint: one event */
 Datum
 tc_emit(PG_FUNCTION_ARGS)
 {
-	int64		id;
+	bool		isnull[3] = {PG_ARGISNULL(2), PG_ARGISNULL(3), PG_ARGISNULL(1)};
 
-	(void) emit(one(fcinfo, 0, TEXTOID), one(fcinfo, 1, JSONBOID),
-				one(fcinfo, 2, INT8OID), one(fcinfo, 3, INT8OID), &id);
-	PG_RETURN_INT64(id);
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("event type must not be null")));
+	PG_RETURN_INT64(emit_one(PG_GETARG_DATUM(0), PG_GETARG_DATUM(2), PG_GETARG_DATUM(3),
+							 PG_GETARG_DATUM(1), isnull));
 }

@@ -5,7 +5,7 @@
 -- observed across commits in test/suites/14_outbox_notify.sh (notifications are only
 -- delivered at COMMIT, and this file never commits).
 BEGIN;
-SELECT plan(26);
+SELECT plan(27);
 
 -- the outbox locks this backend holds, as 'key:objid' in key order
 CREATE FUNCTION pg_temp.outbox_locks() RETURNS text LANGUAGE sql AS $$
@@ -58,7 +58,11 @@ SELECT is((SELECT array_agg(row(type, topic, agent_id, wallet_id, payload)::text
              FROM tradecore.events WHERE id = ANY (:'row_ids'::bigint[])),
           ARRAY['(outbox.g,outbox,11,,"{""k"": ""v""}")', '(h,h,,12,{})'],
           'type, generated topic, the given owner keys, and a NULL payload stored as {}');
-SELECT is((SELECT payload FROM tradecore.events WHERE type = 'outbox.f'), '{"x": 1}'::jsonb, '_emit stores its payload');
+SELECT is((SELECT row(type, topic, agent_id, wallet_id, payload)::text FROM tradecore.events WHERE type = 'outbox.f'),
+          '(outbox.f,outbox,7,8,"{""x"": 1}")', '_emit stores what it was given');
+SELECT tradecore._emit_many(ARRAY['outbox.i'], ARRAY[NULL]::jsonb[], ARRAY[NULL]::bigint[], ARRAY[13]) AS one_id \gset
+SELECT is((SELECT row(type, topic, agent_id, wallet_id, payload)::text FROM tradecore.events WHERE id = (:'one_id'::bigint[])[1]),
+          '(outbox.i,outbox,,13,{})', 'one event (a statement of its own): NULL payload stored as {}, owner keys as given');
 
 -- argument checks, made before any id is allocated
 SELECT last_value AS seq_before FROM tradecore.events_id_seq \gset
@@ -90,16 +94,19 @@ DO $$
 BEGIN
     INSERT INTO pg_temp.hostile (ids)
     SELECT tradecore._emit_many(ARRAY['outbox.hostile', 'outbox.hostile'], ARRAY['{"h": 1}'::pg_catalog.jsonb, NULL],
-                                ARRAY[1, 2]::pg_catalog.int8[], ARRAY[3, 4]::pg_catalog.int8[]);
+                                ARRAY[1, 2]::pg_catalog.int8[], ARRAY[3, 4]::pg_catalog.int8[])
+           || tradecore._emit_many(ARRAY['outbox.hostile'], ARRAY[NULL]::pg_catalog.jsonb[],
+                                   ARRAY[5]::pg_catalog.int8[], ARRAY[6]::pg_catalog.int8[])
+           || tradecore._emit('outbox.hostile', '{"h": 2}', 7, 8);
 EXCEPTION WHEN OTHERS THEN
     INSERT INTO pg_temp.hostile (err) VALUES (SQLERRM);
 END
 $$;
 RESET search_path;
-SELECT is((SELECT err FROM hostile), NULL, '_emit_many works under search_path = outbox_evil, pg_catalog');
+SELECT is((SELECT err FROM hostile), NULL, '_emit_many and _emit work under search_path = outbox_evil, pg_catalog');
 SELECT is((SELECT array_agg(e.payload::text || e.agent_id || e.wallet_id ORDER BY e.id)
              FROM tradecore.events e, hostile h WHERE e.id = ANY (h.ids)),
-          ARRAY['{"h": 1}13', '{}24'], 'and writes the rows it was given');
+          ARRAY['{"h": 1}13', '{}24', '{}56', '{"h": 2}78'], 'and writes the rows it was given (one event or several, and _emit)');
 
 -- privileges: internal, and no longer SECURITY DEFINER, so nobody but the owner may call it
 SELECT ok(NOT has_function_privilege('tradecore_operator', 'tradecore._emit_many(text[], jsonb[], bigint[], bigint[])', 'EXECUTE')
