@@ -137,6 +137,11 @@ tc_outbox_reserve(int n)
 
 	Assert(n > 0);
 
+	/* for C callers (workers): transaction-scoped locks need a transaction */
+	if (!IsTransactionState())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("tradecore events can only be emitted inside a transaction")));
 	/* as pg_advisory_xact_lock_shared(): the lock must be this backend's own */
 	if (IsInParallelMode())
 		ereport(ERROR,
