@@ -173,63 +173,26 @@ CREATE INDEX events_topic_id_idx ON tradecore.events (topic, id);
 -- abort together with its rows): (1952671745, 0) taken before its first id is allocated,
 -- and (1952671746, first_id mod 2^31) right after.  events_safe_horizon() reads pg_locks
 -- and returns the highest id below which no transaction is still in flight.
--- (PL/pgSQL, not SQL, functions: a SQL function's body is parsed and planned on every
--- call, a PL/pgSQL one's plans are cached per session.)
 -- _emit_many writes several events under one announcement (a transaction-wide one: the
 -- locks are taken at its first event only), ids in array order, one NOTIFY per id in id
--- order; _emit and emit are its one-event forms, so the protocol lives in one place.
+-- order; _emit is its one-event form, so the protocol lives in one place: src/outbox.c.
+-- "First event of the transaction" is whether the backend already holds (1952671745, 0),
+-- which is exact under subtransactions (a rolled-back one releases its locks).
+-- Plain functions, not SECURITY DEFINER: they are granted to no role, so every caller
+-- (tradecore's own functions, running as the extension owner) already holds every
+-- privilege they use, and they pay no search_path save/restore per call; their INSERT
+-- names everything schema-qualified, so the caller's search_path does not matter.
 CREATE FUNCTION tradecore._emit_many(p_types text[], p_payloads jsonb[], p_agent_ids bigint[], p_wallet_ids bigint[])
 RETURNS bigint[]
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    v_n int := coalesce(cardinality(p_types), 0);
-    v_ids bigint[];
-    -- A session-level (not LOCAL) setting holding the transaction id: SET LOCAL would be
-    -- undone when this function (which has a SET clause) returns; a plain SET survives it
-    -- and is still undone on (sub)transaction abort, exactly like the advisory locks.
-    v_xact text;
-    v_first boolean;
-BEGIN
-    IF v_n = 0 THEN
-        RETURN '{}';
-    END IF;
-    IF array_position(p_types, NULL) IS NOT NULL THEN
-        RAISE EXCEPTION 'event type must not be null' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF coalesce(cardinality(p_payloads), 0) <> v_n OR coalesce(cardinality(p_agent_ids), 0) <> v_n
-       OR coalesce(cardinality(p_wallet_ids), 0) <> v_n THEN
-        RAISE EXCEPTION 'types, payloads, agent ids and wallet ids must have the same length'
-            USING ERRCODE = 'array_subscript_error';
-    END IF;
-    v_xact := pg_current_xact_id()::text;
-    v_first := coalesce(current_setting('tradecore_outbox.xact', true), '') <> v_xact;
-    IF v_first THEN
-        PERFORM pg_advisory_xact_lock_shared(1952671745, 0);
-    END IF;
-    v_ids := ARRAY(SELECT nextval('tradecore.events_id_seq') FROM generate_series(1, v_n));
-    IF v_first THEN
-        PERFORM pg_advisory_xact_lock_shared(1952671746, (v_ids[1] % 2147483648)::int);
-        PERFORM set_config('tradecore_outbox.xact', v_xact, false);
-    END IF;
-    INSERT INTO tradecore.events (id, type, agent_id, wallet_id, payload)
-    SELECT u.id, u.type, u.agent_id, u.wallet_id, coalesce(u.payload, '{}')
-      FROM unnest(v_ids, p_types, p_agent_ids, p_wallet_ids, p_payloads) AS u(id, type, agent_id, wallet_id, payload);
-    FOR i IN 1 .. v_n LOOP
-        PERFORM pg_notify('tradecore_events', v_ids[i]::text);
-    END LOOP;
-    RETURN v_ids;
-END
-$$;
+AS 'MODULE_PATHNAME', 'tc_emit_many'
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION tradecore._emit_many(text[], jsonb[], bigint[], bigint[]) IS
-    'Internal: writes outbox rows (ids in array order) with explicit owner keys and notifies tradecore_events once per id; not granted to any role.';
+    'Internal: writes outbox rows (ids in array order, payload NULL -> {}) with explicit owner keys and notifies tradecore_events once per id; not granted to any role.';
 
 CREATE FUNCTION tradecore._emit(p_type text, p_payload jsonb, p_agent_id bigint, p_wallet_id bigint)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$ BEGIN RETURN (tradecore._emit_many(ARRAY[p_type], ARRAY[p_payload], ARRAY[p_agent_id], ARRAY[p_wallet_id]))[1]; END $$;
+AS 'MODULE_PATHNAME', 'tc_emit'
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION tradecore._emit(text, jsonb, bigint, bigint) IS
     'Internal: writes an outbox row with explicit owner keys and notifies tradecore_events; not granted to any role, used by other tradecore functions.';
 
@@ -278,6 +241,8 @@ AS $$ BEGIN RETURN (tradecore.emit_many(ARRAY[emit.type], ARRAY[emit.payload]))[
 COMMENT ON FUNCTION tradecore.emit(text, jsonb) IS
     'Writes an events row (id from a sequence, topic from the type''s first dotted part, agent_id/wallet_id from the payload) and calls pg_notify(''tradecore_events'', id::text) in the same transaction; returns the id. An agent role emits only as itself.';
 
+-- (events_safe_horizon and events_after are PL/pgSQL, not SQL, functions: a SQL function's
+-- body is parsed and planned on every call, a PL/pgSQL one's plans are cached per session.)
 CREATE FUNCTION tradecore.events_safe_horizon() RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
