@@ -52,6 +52,7 @@
 #include "matching.h"
 #include "numeric_ops.h"
 #include "matching_sql.h"
+#include "outbox.h"
 #include "paper_exchange.h"
 #include "roles.h"
 
@@ -66,7 +67,6 @@ enum
 	P_MAKERS,
 	P_FILLS,
 	P_ORDER_EVENTS,
-	P_EMIT,
 	P_COUNT
 };
 
@@ -157,9 +157,6 @@ static const char *const sql[P_COUNT] = {
 	/* P_ORDER_EVENTS: the order events of an order that matched nothing */
 	"INSERT INTO tradecore.order_events (order_id, agent_id, wallet_id, kind, details)"
 	"SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::jsonb[])",
-
-	/* P_EMIT: the outbox events, in order */
-	"SELECT tradecore._emit_many($1, $2, $3, $4)",
 };
 
 static const Oid p_lookup_types[] = {INT4OID, TEXTOID, INT8OID};
@@ -177,7 +174,6 @@ static const Oid p_fills_types[] = {
 	INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, JSONBARRAYOID
 };
 static const Oid p_order_events_types[] = {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, JSONBARRAYOID};
-static const Oid p_emit_types[] = {TEXTARRAYOID, JSONBARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
 
 static const struct
 {
@@ -193,7 +189,6 @@ static const struct
 	{lengthof(p_makers_types), p_makers_types},
 	{lengthof(p_fills_types), p_fills_types},
 	{lengthof(p_order_events_types), p_order_events_types},
-	{lengthof(p_emit_types), p_emit_types},
 };
 
 /*
@@ -1257,12 +1252,10 @@ place_paper(FunctionCallInfo fcinfo, int32 exchange_id, const char *exchange)
 		jb_text(&st, "symbol", symbol);
 		add_event(&ev, final_event, jb_end(&st), agent_null, agent_id, wallet_id);
 	}
-	args[0] = rows_array(&ev, 0, TEXTOID);
-	args[1] = rows_array(&ev, 1, JSONBOID);
-	args[2] = rows_array(&ev, 2, INT8OID);
-	args[3] = rows_array(&ev, 3, INT8OID);
-	if (run(P_EMIT, args, NULL, false) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not emit the events of order " INT64_FORMAT, order_id);
+	(void) tc_outbox_emit(DatumGetArrayTypeP(rows_array(&ev, 0, TEXTOID)),
+						  DatumGetArrayTypeP(rows_array(&ev, 1, JSONBOID)),
+						  DatumGetArrayTypeP(rows_array(&ev, 2, INT8OID)),
+						  DatumGetArrayTypeP(rows_array(&ev, 3, INT8OID)));
 
 	if (nsides > 0)
 		apply_positions(instrument_id, sides, nsides);
