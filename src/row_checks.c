@@ -1,8 +1,8 @@
 /*
  * row_checks.c
  *	  The row rules of the tables every order writes (orders, fills,
- *	  trading_positions), each table's rules in one C function that its one
- *	  CHECK constraint calls.
+ *	  trading_positions, events), each table's rules in one C function that
+ *	  its one CHECK constraint calls.
  *
  * Why not one declarative CHECK per rule, as everywhere else: PostgreSQL 15
  * keeps no parsed form of a table's CHECK constraints between statements.
@@ -22,6 +22,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_collation.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -154,5 +155,35 @@ tc_check_position_row(PG_FUNCTION_ARGS)
 	check_amount(fcinfo, 0, "trading_positions", "qty", FINITE);
 	check_amount(fcinfo, 1, "trading_positions", "avg_price", FINITE_NONNEGATIVE);
 	check_amount(fcinfo, 2, "trading_positions", "realized_pnl", FINITE);
+	PG_RETURN_BOOL(true);
+}
+
+PG_FUNCTION_INFO_V1(tc_check_event_type);
+/*
+ * tradecore.check_event_type(type): an events row's type is dotted lower-case
+ * words, ^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$, of at most 64 characters.
+ * Matched by PostgreSQL's regex engine (compiled once per backend in its
+ * cache), under the C collation so that [a-z] means ASCII letters whatever
+ * the database's locale.
+ */
+Datum
+tc_check_event_type(PG_FUNCTION_ARGS)
+{
+	text	   *type;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_BOOL(true);
+	type = PG_GETARG_TEXT_PP(0);
+	if (DatumGetInt32(DirectFunctionCall1(textlen, PointerGetDatum(type))) > 64)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("event type must be at most 64 characters long")));
+	if (!DatumGetBool(DirectFunctionCall2Coll(textregexeq, C_COLLATION_OID, PointerGetDatum(type),
+											  CStringGetTextDatum("^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$"))))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("event type \"%s\" is not dotted lower-case words", text_to_cstring(type)),
+				 errhint("Types look like order.filled or signal: letters a-z, digits and _ in each part, "
+						 "each part starting with a letter.")));
 	PG_RETURN_BOOL(true);
 }

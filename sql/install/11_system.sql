@@ -143,10 +143,19 @@ CREATE SEQUENCE tradecore.events_id_seq AS bigint;
 COMMENT ON SEQUENCE tradecore.events_id_seq IS
     'Ids of tradecore.events: monotonic in allocation order (CACHE 1, so ids from all backends interleave in time).';
 
+-- The rule on an event's type is a C function for the reason the rules of orders are
+-- (16_trading.sql): a CHECK expression is re-read and re-planned by every statement that
+-- writes the table, and every order writes events.
+CREATE FUNCTION tradecore.check_event_type(type text) RETURNS boolean
+AS 'MODULE_PATHNAME', 'tc_check_event_type'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION tradecore.check_event_type(text) IS
+    'The rule on events.type (constraint events_type_valid): dotted lower-case words, ^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$, at most 64 characters. True, or 23514 saying what is wrong.';
+
 CREATE TABLE tradecore.events (
     id          bigint PRIMARY KEY DEFAULT nextval('tradecore.events_id_seq'),
     ts          timestamptz NOT NULL DEFAULT clock_timestamp(),
-    type        text NOT NULL CHECK (type ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$' AND length(type) <= 64),
+    type        text NOT NULL CONSTRAINT events_type_valid CHECK (tradecore.check_event_type(type)),
     topic       text NOT NULL GENERATED ALWAYS AS (split_part(type, '.', 1)) STORED,
     agent_id    bigint,
     wallet_id   bigint,

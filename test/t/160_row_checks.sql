@@ -1,9 +1,9 @@
--- The row rules of orders, fills and trading_positions (src/row_checks.c): one CHECK per
+-- The row rules of orders, fills, trading_positions and events (src/row_checks.c): one CHECK per
 -- table calling one C function, which must refuse exactly what the per-column CHECKs it
 -- replaced refused, with check_violation (23514) and a message naming the rule, and let
 -- NULLs through as a CHECK does (NOT NULL is separate).
 BEGIN;
-SELECT plan(32);
+SELECT plan(39);
 
 INSERT INTO tradecore.instruments (exchange_id, symbol, venue_symbol, base_asset, quote_asset, tick_size, lot_size)
 SELECT id, 'RCK/USD', 'RCK/USD', 'RCK', 'USD', 0.01, 0.001 FROM tradecore.exchanges WHERE code = 'paper';
@@ -93,16 +93,28 @@ SELECT throws_ok($$SELECT pg_temp.pos160(1, -1, 0)$$, '23514',
 SELECT throws_ok($$SELECT pg_temp.pos160(1, 10, 'NaN')$$, '23514',
                  'trading_positions.realized_pnl must be a finite number, not NaN', 'position realised P&L');
 
+-- events: the type
+SELECT lives_ok($$SELECT tradecore.emit('order.partially_filled_2', '{}')$$, 'a dotted lower-case type');
+SELECT throws_ok($$SELECT tradecore.emit('Order.Filled', '{}')$$, '23514',
+                 'event type "Order.Filled" is not dotted lower-case words', 'upper case');
+SELECT throws_ok($$SELECT tradecore.emit('order..filled', '{}')$$, '23514', NULL, 'an empty part');
+SELECT throws_ok($$SELECT tradecore.emit('order.1st', '{}')$$, '23514', NULL, 'a part starting with a digit');
+SELECT throws_ok($$SELECT tradecore.emit('order.filled ', '{}')$$, '23514', NULL, 'a trailing space');
+SELECT throws_ok($$SELECT tradecore.emit(repeat('a', 65), '{}')$$, '23514',
+                 'event type must be at most 64 characters long', '65 characters');
+SELECT lives_ok($$SELECT tradecore.emit(repeat('a', 64), '{}')$$, '64 characters');
+
 -- one CHECK per table: a per-column CHECK added back would be re-planned on every write
 SELECT is((SELECT array_agg(conrelid::regclass::text || ':' || conname ORDER BY conname) FROM pg_constraint
             WHERE contype = 'c' AND conrelid IN ('tradecore.orders'::regclass, 'tradecore.fills'::regclass,
-                                                 'tradecore.trading_positions'::regclass)),
-          ARRAY['tradecore.fills:fills_valid', 'tradecore.orders:orders_valid',
+                                                 'tradecore.trading_positions'::regclass, 'tradecore.events'::regclass)),
+          ARRAY['tradecore.events:events_type_valid', 'tradecore.fills:fills_valid', 'tradecore.orders:orders_valid',
                 'tradecore.trading_positions:trading_positions_valid'],
-          'orders, fills and trading_positions have one CHECK each, the C row rules');
-SELECT is((SELECT count(*) FROM pg_proc WHERE proname IN ('check_order_row', 'check_fill_row', 'check_position_row')
+          'orders, fills, trading_positions and events have one CHECK each, the C row rules');
+SELECT is((SELECT count(*) FROM pg_proc WHERE proname IN ('check_order_row', 'check_fill_row', 'check_position_row',
+                                                          'check_event_type')
               AND pronamespace = 'tradecore'::regnamespace AND provolatile = 'i'),
-          3::bigint, 'the row rules are IMMUTABLE, as a CHECK requires');
+          4::bigint, 'the row rules are IMMUTABLE, as a CHECK requires');
 
 SELECT * FROM finish();
 ROLLBACK;
