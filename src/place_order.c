@@ -1,12 +1,13 @@
 /*
  * place_order.c
- *	  The paper path of the order router, tradecore.place_order(): return
- *	  the first order of a retried client order id, match the order in C on
- *	  the instrument's cached book, insert it in its final state, record the
- *	  makers' fills, both sides' fills rows, the order events and the outbox
- *	  events in one statement, and write the positions, whose average price
- *	  and realised P&L are folded here in numeric arithmetic.  Also the
- *	  client order id lookup of cancel_order.
+ *	  The order router, tradecore.place_order(): authorise the caller, resolve
+ *	  the exchange, queue a live venue's order (_live_place_order), and on the
+ *	  paper exchange return the first order of a retried client order id,
+ *	  match the order in C on the instrument's cached book, insert it in its
+ *	  final state, update the makers, write both sides' fills rows and the
+ *	  order events from arrays built here, emit the outbox events, and write
+ *	  the positions, whose average price and realised P&L are folded here in
+ *	  numeric arithmetic.  Also the client order id lookup of cancel_order.
  *
  * Every statement is prepared once per backend and kept (SPI_keepplan), with
  * a generic plan: their shapes never change, only their arguments.  The plan
@@ -58,6 +59,8 @@
 
 enum
 {
+	P_EXCHANGE,
+	P_LIVE,
 	P_LOOKUP,
 	P_INSERT,
 	P_POS_LOCK_TID,
@@ -73,6 +76,12 @@ enum
 static SPIPlanPtr plans[P_COUNT];
 
 static const char *const sql[P_COUNT] = {
+	/* P_EXCHANGE: the exchange an order is routed to */
+	"SELECT e.id, e.kind FROM tradecore.exchanges e WHERE e.code = $1 AND e.enabled",
+
+	/* P_LIVE: a live venue's order, queued for the order sender (37_live_orders.sql) */
+	"SELECT tradecore._live_place_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+
 	/* P_LOOKUP: the instrument, its exchange's fees and the wallet's agent */
 	"SELECT i.id, i.tick_size, i.lot_size, i.quote_asset, e.maker_fee_bps, e.taker_fee_bps,"
 	"       (SELECT w.agent_id FROM tradecore.wallets w WHERE w.id = $3)"
@@ -159,6 +168,9 @@ static const char *const sql[P_COUNT] = {
 	"SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::jsonb[])",
 };
 
+static const Oid p_exchange_types[] = {TEXTOID};
+static const Oid p_live_types[] = {INT8OID, INT4OID, TEXTOID, TEXTOID, NUMERICOID, NUMERICOID, TEXTOID,
+TEXTOID, TEXTOID, INT8OID};
 static const Oid p_lookup_types[] = {INT4OID, TEXTOID, INT8OID};
 static const Oid p_insert_types[] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT4OID, TEXTOID, TEXTOID,
 TEXTOID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID, TEXTOID, TEXTOID};
@@ -180,6 +192,8 @@ static const struct
 	int			nargs;
 	const Oid  *types;
 }			plan_args[P_COUNT] = {
+	{lengthof(p_exchange_types), p_exchange_types},
+	{lengthof(p_live_types), p_live_types},
 	{lengthof(p_lookup_types), p_lookup_types},
 	{lengthof(p_insert_types), p_insert_types},
 	{lengthof(p_pos_lock_tid_types), p_pos_lock_tid_types},
@@ -1263,50 +1277,6 @@ place_paper(FunctionCallInfo fcinfo, int32 exchange_id, const char *exchange)
 	return order_id;
 }
 
-enum
-{
-	P_EXCHANGE,
-	P_LIVE,
-	P_ROUTER_COUNT
-};
-
-static SPIPlanPtr router_plans[P_ROUTER_COUNT];
-
-static const char *const router_sql[P_ROUTER_COUNT] = {
-	"SELECT e.id, e.kind FROM tradecore.exchanges e WHERE e.code = $1 AND e.enabled",
-	/* queued for the order sender (37_live_orders.sql) */
-	"SELECT tradecore._live_place_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-};
-
-static const Oid router_exchange_types[] = {TEXTOID};
-static const Oid router_live_types[] = {INT8OID, INT4OID, TEXTOID, TEXTOID, NUMERICOID, NUMERICOID, TEXTOID,
-TEXTOID, TEXTOID, INT8OID};
-
-static int
-run_router(int k, Datum *args, const char *nulls)
-{
-	static const struct
-	{
-		int			nargs;
-		const Oid  *types;
-	}			a[P_ROUTER_COUNT] = {
-		{lengthof(router_exchange_types), router_exchange_types},
-		{lengthof(router_live_types), router_live_types},
-	};
-
-	if (router_plans[k] == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare_cursor(router_sql[k], a[k].nargs, (Oid *) a[k].types,
-										   CURSOR_OPT_GENERIC_PLAN);
-
-		if (p == NULL)
-			elog(ERROR, "SPI_prepare failed for \"%s\": %s", router_sql[k], SPI_result_code_string(SPI_result));
-		SPI_keepplan(p);
-		router_plans[k] = p;
-	}
-	return SPI_execute_plan(router_plans[k], args, nulls, false, 0);
-}
-
 PG_FUNCTION_INFO_V1(tc_place_order);
 /*
  * tradecore.place_order(wallet_id, symbol, side, qty, price, type,
@@ -1332,7 +1302,7 @@ tc_place_order(PG_FUNCTION_ARGS)
 	if (exchange != NULL)
 	{
 		args[0] = CStringGetTextDatum(exchange);
-		if (run_router(P_EXCHANGE, args, NULL) != SPI_OK_SELECT)
+		if (run(P_EXCHANGE, args, NULL, true) != SPI_OK_SELECT)
 			elog(ERROR, "could not look up exchange \"%s\"", exchange);
 	}
 	if (exchange == NULL || SPI_processed != 1)
@@ -1372,7 +1342,7 @@ tc_place_order(PG_FUNCTION_ARGS)
 			args[7 + i] = PG_GETARG_DATUM(from[i]);
 			nulls[7 + i] = PG_ARGISNULL(from[i]) ? 'n' : ' ';
 		}
-		if (run_router(P_LIVE, args, nulls) != SPI_OK_SELECT || SPI_processed != 1)
+		if (run(P_LIVE, args, nulls, false) != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "could not queue the order for exchange \"%s\"", exchange);
 		order_id = DatumGetInt64(col(0, 1, &isnull));
 		if (isnull)
