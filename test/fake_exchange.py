@@ -343,6 +343,7 @@ class OrderHandler:
             if cid in ORDERS["kraken"] and ORDERS["kraken"][cid]["status"] == "open":
                 return self.send(200, json.dumps({"error": ["EOrder:Duplicate order"]}))
             o = new_order("kraken", cid, q["type"][0], q["ordertype"][0], q["volume"][0], q.get("price", [None])[0])
+            o["oflags"] = q.get("oflags", [""])[0]   # the suite checks fciq (fee in the quote currency)
             return self.answer_or_hang("kraken", 200, {"error": [], "result": {
                 "descr": {"order": f"{o['side']} {o['qty']} XBTUSD @ {o['type']}"}, "txid": [f"O{o['id']}-KRAKN-FAKE"]}})
         o = ORDERS["kraken"].get(cid)

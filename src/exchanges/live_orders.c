@@ -211,14 +211,20 @@ build_kraken(const TcLiveOrder *o, TcOrderAction action, int step, const TcCrede
 						 safe(o->qty, "quantity"), safe(o->venue_symbol, "venue symbol"));
 		if (!market)
 			appendStringInfo(&p, "&price=%s", safe(o->price, "price"));
-		if (strcmp(tif, "post_only") == 0)
-			appendStringInfoString(&p, "&oflags=post");
-		else if (strcmp(tif, "ioc") == 0)
-			appendStringInfoString(&p, "&timeinforce=IOC");
-		else if (strcmp(tif, "fok") == 0)
+		if (strcmp(tif, "fok") == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("kraken spot has no fill-or-kill time in force")));
+
+		/*
+		 * fciq: the fee in the quote currency on both sides (Kraken takes it
+		 * in the base currency of a sell by default), as the order's "fee"
+		 * field, which the status sync records in the quote asset, says.
+		 * The comma between flags is percent-encoded like any form value.
+		 */
+		appendStringInfoString(&p, strcmp(tif, "post_only") == 0 ? "&oflags=post%2Cfciq" : "&oflags=fciq");
+		if (strcmp(tif, "ioc") == 0)
+			appendStringInfoString(&p, "&timeinforce=IOC");
 		appendStringInfo(&p, "&cl_ord_id=%s", safe(o->client_id, "client id"));
 	}
 	else

@@ -253,6 +253,10 @@ for v in coinbase kraken; do
   curl -s "$FAKE/__fill?venue=$v&client_id=$c&qty=0.3&price=37000" >/dev/null
   check "$v: the rest fills; two fills whose fees (7.398 + 11.1) sum to the venue's cumulative 18.498" \
     'wait_for 10 "SELECT o.status = '"'"'filled'"'"' AND (SELECT count(*) = 2 AND sum(fee) = 18.498 AND max(fee) = 11.1 AND count(fee_asset) = 2 FROM tradecore.fills WHERE order_id = $id) FROM tradecore.orders o WHERE o.id = $id"'
+  if [ $v = kraken ]; then
+    check "kraken: the order asks for its fee in the quote currency (oflags fciq), the asset the fills record" \
+      '[ "$(curl -s "$FAKE/__orders" | python3 -c "import json,sys; print(json.load(sys.stdin)[\"orders\"][\"kraken\"][\"$c\"][\"oflags\"])")" = fciq ]'
+  fi
   check "$v: the position's realised P&L is net of both fees (-18.498)" \
     '[ "$(q "SELECT realized_pnl = -18.498 FROM tradecore.trading_positions p JOIN tradecore.orders o ON o.wallet_id = p.wallet_id AND o.instrument_id = p.instrument_id WHERE o.id = $id")" = t ]'
 done
