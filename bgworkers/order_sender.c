@@ -463,10 +463,10 @@ claim(Claimed *c)
 static void
 record(Claimed *c, Outcome *o)
 {
-	Oid			types[12] = {INT8OID, BOOLOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, NUMERICOID,
-	NUMERICOID, TEXTOID, TEXTOID, TEXTOID, INT4OID};
-	Datum		args[12];
-	char		nulls[12];
+	Oid			types[13] = {INT8OID, BOOLOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, NUMERICOID,
+	NUMERICOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, NUMERICOID};
+	Datum		args[13];
+	char		nulls[13];
 	const char *texts[] = {o->res.venue_order_id, o->res.status};
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -503,8 +503,14 @@ record(Claimed *c, Outcome *o)
 		args[9] = CStringGetTextDatum(o->res.message);
 	args[10] = CStringGetTextDatum(o->kind ? o->kind : o->outcome);
 	args[11] = Int32GetDatum(o->retry_after_ms);
-	SPI_execute_with_args("SELECT tradecore._live_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-						  12, types, args, nulls, false, 1);
+	/* the cumulative fee; NULL when the venue's answer carries none */
+	if (o->res.filled_fee == NULL)
+		nulls[12] = 'n';
+	else
+		args[12] = DirectFunctionCall3(numeric_in, CStringGetDatum(o->res.filled_fee),
+									   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	SPI_execute_with_args("SELECT tradecore._live_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+						  13, types, args, nulls, false, 1);
 }
 
 /*

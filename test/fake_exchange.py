@@ -29,7 +29,15 @@ venue's own authentication error):
                                        badsig (verify with another secret)
     GET /__orders                      JSON: orders per venue by client id, and how many
                                        times each client id was placed (must never exceed 1)
-    GET /__fill?venue=V&client_id=C&qty=Q&price=P   fills an order (for the status sync)
+    GET /__fill?venue=V&client_id=C&qty=Q&price=P[&fee=F]   fills an order (for the status
+                                       sync); its cumulative fee grows by the fee rate times
+                                       the filled quote, or becomes F when given (a venue
+                                       data error when F is below the fee so far)
+    GET /__fee_rate?rate=R             fee rate on the filled quote amount (default 0.001)
+
+Fees are reported as the venues do in their order status: Coinbase fill_fees (16
+decimals), Kraken fee (8 decimals), both cumulative and in the quote currency; Binance's
+order answers carry no commission, so neither does this one's.
 
 Usage: fake_exchange.py PORT   (prints "ready PORT" once listening)
 """
@@ -152,6 +160,7 @@ ORDER_MODES = {"binance": "ok", "coinbase": "ok", "kraken": "ok"}
 ORDERS = {"binance": {}, "coinbase": {}, "kraken": {}}   # client id -> order
 PLACED = {}                                               # "venue:client id" -> placements
 KRAKEN_NONCE = [0]
+FEE_RATE = [Decimal("0.001")]
 SEQ = [1000]
 
 
@@ -174,11 +183,17 @@ def new_order(venue, cid, side, otype, qty, price):
     px = Decimal(price) if price else Decimal("37000")
     filled = qty if ORDER_MODES[venue] == "fill" else Decimal(0)
     o = {"id": next_id(), "cid": cid, "side": side, "type": otype, "qty": qty, "price": price,
-         "filled": filled, "quote": filled * px, "status": "filled" if filled == qty else "open"}
+         "filled": filled, "quote": filled * px, "fee": filled * px * FEE_RATE[0],
+         "status": "filled" if filled == qty else "open"}
     with LOCK:
         ORDERS[venue][cid] = o
         PLACED[f"{venue}:{cid}"] = PLACED.get(f"{venue}:{cid}", 0) + 1
     return o
+
+
+def decimal_text(d, places):
+    """A decimal string with a fixed number of places, as the venues write amounts."""
+    return format(d.quantize(Decimal(1).scaleb(-places)), "f")
 
 
 def binance_view(o, sym):
@@ -192,7 +207,7 @@ def binance_view(o, sym):
 def coinbase_view(o, sym):
     v = {"id": f"cb-{o['id']}", "client_oid": o["cid"], "product_id": sym, "side": o["side"], "type": o["type"],
          "size": str(o["qty"]), "filled_size": str(o["filled"]), "executed_value": str(o["quote"]),
-         "fill_fees": "0", "post_only": False, "created_at": "2023-11-25T07:12:34.567891Z", "settled": False,
+         "fill_fees": decimal_text(o["fee"], 16), "post_only": False, "created_at": "2023-11-25T07:12:34.567891Z", "settled": False,
          "status": "done" if o["status"] in ("filled", "canceled") else "open"}
     if o["price"]:
         v["price"] = o["price"]
@@ -205,7 +220,7 @@ def kraken_view(o):
     return {"refid": None, "userref": 0, "cl_ord_id": o["cid"],
             "status": {"open": "open", "filled": "closed", "canceled": "canceled"}[o["status"]],
             "opentm": time.time(), "vol": str(o["qty"]), "vol_exec": str(o["filled"]), "cost": str(o["quote"]),
-            "fee": "0", "price": "0", "descr": {"pair": "XBTUSD", "type": o["side"], "ordertype": o["type"]}}
+            "fee": decimal_text(o["fee"], 8), "price": "0", "descr": {"pair": "XBTUSD", "type": o["side"], "ordertype": o["type"]}}
 
 
 ORDER_ERRORS = {
@@ -328,6 +343,7 @@ class OrderHandler:
             if cid in ORDERS["kraken"] and ORDERS["kraken"][cid]["status"] == "open":
                 return self.send(200, json.dumps({"error": ["EOrder:Duplicate order"]}))
             o = new_order("kraken", cid, q["type"][0], q["ordertype"][0], q["volume"][0], q.get("price", [None])[0])
+            o["oflags"] = q.get("oflags", [""])[0]   # the suite checks fciq (fee in the quote currency)
             return self.answer_or_hang("kraken", 200, {"error": [], "result": {
                 "descr": {"order": f"{o['side']} {o['qty']} XBTUSD @ {o['type']}"}, "txid": [f"O{o['id']}-KRAKN-FAKE"]}})
         o = ORDERS["kraken"].get(cid)
@@ -369,9 +385,16 @@ class OrderHandler:
             qty = Decimal(q["qty"][0])
             o["filled"] += qty
             o["quote"] += qty * Decimal(q["price"][0])
+            if "fee" in q:
+                o["fee"] = Decimal(q["fee"][0])
+            else:
+                o["fee"] += qty * Decimal(q["price"][0]) * FEE_RATE[0]
             if o["filled"] >= o["qty"]:
                 o["status"] = "filled"
-            return self.send(200, json.dumps({"filled": str(o["filled"])}))
+            return self.send(200, json.dumps({"filled": str(o["filled"]), "fee": str(o["fee"])}))
+        if u.path == "/__fee_rate":
+            FEE_RATE[0] = Decimal(q.get("rate", ["0.001"])[0])
+            return self.send(200, json.dumps({"rate": str(FEE_RATE[0])}))
         return None
 
 

@@ -80,12 +80,12 @@ COMMENT ON FUNCTION tradecore.venue_client_order_id(bigint, text) IS
 CREATE FUNCTION tradecore.parse_order_response(venue text, action text, http_status integer, body text,
                                                client_id text DEFAULT NULL,
     OUT outcome text, OUT venue_order_id text, OUT status text, OUT filled_qty numeric,
-    OUT filled_quote numeric, OUT code text, OUT message text)
+    OUT filled_quote numeric, OUT code text, OUT message text, OUT filled_fee numeric)
 RETURNS record
 AS 'MODULE_PATHNAME', 'tc_parse_order_response'
 LANGUAGE C IMMUTABLE;
 COMMENT ON FUNCTION tradecore.parse_order_response(text, text, integer, text, text) IS
-    'How the order sender reads a live venue''s answer to a place, cancel or lookup request: outcome ok, not_found, rejected, retry (refused before execution) or unknown (may have been executed: look up before resending), the venue order id, our status, cumulative filled quantity and quote amount, and the venue''s error code and message.';
+    'How the order sender reads a live venue''s answer to a place, cancel or lookup request: outcome ok, not_found, rejected, retry (refused before execution) or unknown (may have been executed: look up before resending), the venue order id, our status, cumulative filled quantity and quote amount, the venue''s error code and message, and the cumulative fee in the quote asset (Coinbase fill_fees, Kraken fee; NULL for Binance, whose order answers carry none).';
 
 CREATE FUNCTION tradecore._live_wake(pid integer) RETURNS void
 AS 'MODULE_PATHNAME', 'tc_live_wake'
@@ -123,9 +123,12 @@ COMMENT ON FUNCTION tradecore.live_trading_enabled() IS 'The kill switch tradeco
 -- Applies what a venue said about an order: cumulative fills become fill rows (one per
 -- increase of the cumulative quantity, keyed 'cum:<qty>' so a repeated answer records
 -- nothing), positions follow, and the status moves forward (a final state is never left).
+-- The venue reports fees the same way, as the order's cumulative fee in the quote asset
+-- (p_filled_fee, NULL when unknown): each new fill carries the increase since the fees of
+-- the fills already recorded, so realised P&L is net of fees as on the paper exchange.
 CREATE FUNCTION tradecore._live_apply(p_order bigint, p_status text, p_venue_order_id text,
                                       p_filled_qty numeric, p_filled_quote numeric, p_reason text,
-                                      p_details jsonb DEFAULT '{}')
+                                      p_details jsonb DEFAULT '{}', p_filled_fee numeric DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -140,6 +143,9 @@ DECLARE
     v_dquote  numeric;
     v_price   numeric;
     v_fill    bigint;
+    v_fee     numeric := 0;
+    v_fee_ast text;
+    v_feesum  numeric;
     v_types   text[] := '{}';
     v_pays    jsonb[] := '{}';
 BEGIN
@@ -147,13 +153,14 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'order % does not exist', p_order USING ERRCODE = 'no_data_found';
     END IF;
-    SELECT i.symbol INTO v_sym FROM tradecore.instruments i WHERE i.id = o.instrument_id;
+    SELECT i.symbol, i.quote_asset INTO v_sym, v_fee_ast FROM tradecore.instruments i WHERE i.id = o.instrument_id;
     IF p_status IS NOT NULL AND p_status NOT IN ('open', 'partially_filled', 'filled', 'canceled', 'rejected') THEN
         RAISE EXCEPTION 'unknown order status "%"', p_status USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF NOT tradecore.is_finite(p_filled_qty) OR p_filled_qty < 0
-       OR NOT tradecore.is_finite(p_filled_quote) OR p_filled_quote < 0 THEN
-        RAISE EXCEPTION 'filled quantity and amount must be finite and not negative' USING ERRCODE = 'numeric_value_out_of_range';
+       OR NOT tradecore.is_finite(p_filled_quote) OR p_filled_quote < 0
+       OR NOT tradecore.is_finite(p_filled_fee) OR p_filled_fee < 0 THEN
+        RAISE EXCEPTION 'filled quantity, amount and fee must be finite and not negative' USING ERRCODE = 'numeric_value_out_of_range';
     END IF;
     IF p_filled_qty > o.qty THEN
         RAISE EXCEPTION 'venue reports % filled of order % for %', p_filled_qty, o.id, o.qty
@@ -173,21 +180,40 @@ BEGIN
         IF v_price IS NULL OR v_price <= 0 THEN
             RAISE EXCEPTION 'venue reports a fill of order % without a price', o.id USING ERRCODE = 'data_exception';
         END IF;
-        INSERT INTO tradecore.fills (order_id, instrument_id, wallet_id, agent_id, price, qty, fee, venue_fill_id)
-        VALUES (o.id, o.instrument_id, o.wallet_id, o.agent_id, v_price, v_delta, 0, 'cum:' || p_filled_qty)
+        IF p_filled_fee IS NOT NULL THEN
+            -- the fees recorded so far are the sum over the order's fills (the order row is
+            -- locked, so no other fill of it is being recorded)
+            SELECT coalesce(sum(f.fee), 0) INTO v_feesum FROM tradecore.fills f WHERE f.order_id = o.id;
+            v_fee := greatest(p_filled_fee - v_feesum, 0);
+        ELSE
+            v_fee_ast := NULL;   -- unknown fee: 0, as before, with no asset claimed
+        END IF;
+        INSERT INTO tradecore.fills (order_id, instrument_id, wallet_id, agent_id, price, qty, fee, fee_asset, venue_fill_id)
+        VALUES (o.id, o.instrument_id, o.wallet_id, o.agent_id, v_price, v_delta, v_fee, v_fee_ast, 'cum:' || p_filled_qty)
         ON CONFLICT (order_id, venue_fill_id) DO NOTHING
         RETURNING id INTO v_fill;
+        IF v_fill IS NOT NULL AND p_filled_fee < v_feesum THEN
+            -- a cumulative fee never goes down: the venue's data is wrong; the fill keeps fee 0
+            INSERT INTO tradecore.exchange_errors (exchange_id, kind, message, details)
+            VALUES (o.exchange_id, 'data',
+                    format('cumulative fee of order %s went down from %s to %s: fill %s recorded with fee 0',
+                           o.id, v_feesum, p_filled_fee, v_fill),
+                    jsonb_build_object('order_id', o.id, 'fill_id', v_fill, 'recorded_fees', v_feesum::text,
+                                       'cumulative_fee', p_filled_fee::text, 'cumulative_qty', p_filled_qty::text));
+        END IF;
         IF v_fill IS NOT NULL THEN
             INSERT INTO tradecore.order_events (order_id, agent_id, wallet_id, kind, details)
             VALUES (o.id, o.agent_id, o.wallet_id, 'fill',
-                    jsonb_build_object('fill_id', v_fill, 'qty', v_delta::text, 'price', v_price::text,
-                                       'cumulative_qty', p_filled_qty::text));
+                    jsonb_strip_nulls(jsonb_build_object('fill_id', v_fill, 'qty', v_delta::text, 'price', v_price::text,
+                                       'cumulative_qty', p_filled_qty::text, 'fee', v_fee::text, 'fee_asset', v_fee_ast,
+                                       'cumulative_fee', p_filled_fee::text)));
             PERFORM tradecore._apply_fill_positions(o.instrument_id, ARRAY[o.wallet_id], ARRAY[o.agent_id],
-                                                     ARRAY[o.side], ARRAY[v_delta], ARRAY[v_price], ARRAY[0::numeric]);
+                                                     ARRAY[o.side], ARRAY[v_delta], ARRAY[v_price], ARRAY[v_fee]);
             v_types := v_types || 'fill'::text;
             v_pays := v_pays || jsonb_build_object('fill_id', v_fill, 'order_id', o.id, 'wallet_id', o.wallet_id,
                                                    'agent_id', o.agent_id, 'symbol', v_sym, 'side', o.side,
-                                                   'qty', v_delta::text, 'price', v_price::text);
+                                                   'qty', v_delta::text, 'price', v_price::text,
+                                                   'fee', v_fee::text);
             v_filled := p_filled_qty;
             v_avg := CASE WHEN p_filled_quote > 0 THEN round(p_filled_quote / p_filled_qty, 12)
                           ELSE (coalesce(o.avg_fill_price, 0) * o.filled_qty + v_price * v_delta) / p_filled_qty END;
@@ -236,9 +262,9 @@ BEGIN
     RETURN v_status;
 END
 $$;
-COMMENT ON FUNCTION tradecore._live_apply(bigint, text, text, numeric, numeric, text, jsonb) IS
-    'Internal: records what a live venue reported about an order: fills as increases of the cumulative filled quantity (idempotent), positions, status (never leaving a final state), venue order id, order events and outbox events.';
-REVOKE ALL ON FUNCTION tradecore._live_apply(bigint, text, text, numeric, numeric, text, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION tradecore._live_apply(bigint, text, text, numeric, numeric, text, jsonb, numeric) IS
+    'Internal: records what a live venue reported about an order: fills as increases of the cumulative filled quantity (idempotent) with fees as increases of the cumulative fee (a decrease is an exchange_errors row and fee 0), positions net of fees, status (never leaving a final state), venue order id, order events and outbox events.';
+REVOKE ALL ON FUNCTION tradecore._live_apply(bigint, text, text, numeric, numeric, text, jsonb, numeric) FROM PUBLIC;
 
 -- The live-venue branch of place_order (33_paper_exchange.sql); authorize_debit has run.
 CREATE FUNCTION tradecore._live_place_order(p_wallet bigint, p_exchange integer, p_symbol text, p_side text,
@@ -514,7 +540,8 @@ REVOKE ALL ON FUNCTION tradecore._live_next_due_ms(integer[]) FROM PUBLIC;
 CREATE FUNCTION tradecore._live_record(p_request bigint, p_was_lookup boolean, p_outcome text,
                                        p_http_status integer, p_venue_order_id text, p_status text,
                                        p_filled_qty numeric, p_filled_quote numeric, p_code text,
-                                       p_message text, p_error_kind text, p_retry_after_ms integer DEFAULT 0)
+                                       p_message text, p_error_kind text, p_retry_after_ms integer DEFAULT 0,
+                                       p_filled_fee numeric DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -571,7 +598,7 @@ BEGIN
         v_status := tradecore._live_apply(r.order_id, p_status, p_venue_order_id, p_filled_qty, p_filled_quote,
                                           CASE WHEN p_status IN ('canceled', 'rejected')
                                                THEN coalesce(p_message, v_venue || ' ' || p_status) END,
-                                          jsonb_build_object('exchange', v_venue));
+                                          jsonb_build_object('exchange', v_venue), p_filled_fee);
         IF v_status IN ('open', 'partially_filled', 'new') AND r.action = 'cancel' THEN
             -- still open after our cancel was confirmed or got lost: send the cancel again
             UPDATE tradecore.live_order_requests SET lookup = false, next_attempt_at = now() + make_interval(secs => v_wait / 1000)
@@ -650,6 +677,6 @@ BEGIN
     RETURN 'pending';
 END
 $$;
-COMMENT ON FUNCTION tradecore._live_record(bigint, boolean, text, integer, text, text, numeric, numeric, text, text, text, integer) IS
+COMMENT ON FUNCTION tradecore._live_record(bigint, boolean, text, integer, text, text, numeric, numeric, text, text, text, integer, numeric) IS
     'Internal to the order sender: applies the outcome of one attempt (ok, not_found, rejected, retry, unknown) to the request and its order: records failures in exchange_errors, backs off with jitter, switches to a lookup by client id after an unknown outcome, and gives up only on requests that never reached the venue.';
-REVOKE ALL ON FUNCTION tradecore._live_record(bigint, boolean, text, integer, text, text, numeric, numeric, text, text, text, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION tradecore._live_record(bigint, boolean, text, integer, text, text, numeric, numeric, text, text, text, integer, numeric) FROM PUBLIC;

@@ -211,14 +211,20 @@ build_kraken(const TcLiveOrder *o, TcOrderAction action, int step, const TcCrede
 						 safe(o->qty, "quantity"), safe(o->venue_symbol, "venue symbol"));
 		if (!market)
 			appendStringInfo(&p, "&price=%s", safe(o->price, "price"));
-		if (strcmp(tif, "post_only") == 0)
-			appendStringInfoString(&p, "&oflags=post");
-		else if (strcmp(tif, "ioc") == 0)
-			appendStringInfoString(&p, "&timeinforce=IOC");
-		else if (strcmp(tif, "fok") == 0)
+		if (strcmp(tif, "fok") == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("kraken spot has no fill-or-kill time in force")));
+
+		/*
+		 * fciq: the fee in the quote currency on both sides (Kraken takes it
+		 * in the base currency of a sell by default), as the order's "fee"
+		 * field, which the status sync records in the quote asset, says.
+		 * The comma between flags is percent-encoded like any form value.
+		 */
+		appendStringInfoString(&p, strcmp(tif, "post_only") == 0 ? "&oflags=post%2Cfciq" : "&oflags=fciq");
+		if (strcmp(tif, "ioc") == 0)
+			appendStringInfoString(&p, "&timeinforce=IOC");
 		appendStringInfo(&p, "&cl_ord_id=%s", safe(o->client_id, "client id"));
 	}
 	else
@@ -344,6 +350,14 @@ binance_order(JsonbContainer *obj, const char *client_id, TcLiveResult *r)
 	st = field_text(obj, "status");
 	r->filled_qty = decimal_field(v, obj, "executedQty");
 	r->filled_quote = decimal_field(v, obj, "cummulativeQuoteQty");
+
+	/*
+	 * No fee: GET /api/v3/order carries no commission.  A FULL place answer
+	 * lists fills with commission and commissionAsset, but that asset is
+	 * what the trade bought (base on a buy) or BNB, and covers only what
+	 * filled at placement; fills seen later would still have none.  Leaving
+	 * filled_fee NULL records those fills with fee 0 and no fee asset.
+	 */
 	if (st == NULL)
 		r->status = NULL;
 	else if (strcmp(st, "NEW") == 0 || strcmp(st, "PENDING_NEW") == 0)
@@ -405,6 +419,8 @@ coinbase_order(JsonbContainer *obj, const char *client_id, TcLiveResult *r)
 	r->venue_order_id = field_text(obj, "id");
 	r->filled_qty = decimal_field(v, obj, "filled_size");
 	r->filled_quote = decimal_field(v, obj, "executed_value");
+	/* the fees charged so far, in the quote currency of the product */
+	r->filled_fee = decimal_field(v, obj, "fill_fees");
 	if (st == NULL)
 		tc_venue_bad(v, ERRCODE_INVALID_PARAMETER_VALUE, "missing field \"status\"");
 	if (strcmp(st, "rejected") == 0)
@@ -475,6 +491,8 @@ kraken_order(const char *txid, JsonbContainer *info, TcLiveResult *r)
 	r->venue_order_id = pstrdup(txid);
 	r->filled_qty = decimal_field(v, info, "vol_exec");
 	r->filled_quote = decimal_field(v, info, "cost");
+	/* total fee of the order so far, in the quote currency */
+	r->filled_fee = decimal_field(v, info, "fee");
 	if (st == NULL)
 		tc_venue_bad(v, ERRCODE_INVALID_PARAMETER_VALUE, "missing field \"status\"");
 	if (strcmp(st, "pending") == 0 || strcmp(st, "open") == 0)
@@ -697,8 +715,8 @@ tc_parse_order_response(PG_FUNCTION_ARGS)
 	text	   *body = PG_GETARG_TEXT_PP(3);
 	char	   *client_id = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
 	TupleDesc	td;
-	Datum		values[7];
-	bool		nulls[7];
+	Datum		values[8];
+	bool		nulls[8];
 	TcLiveResult r;
 
 	if (v == TC_VENUE_PAPER)
@@ -729,6 +747,10 @@ tc_parse_order_response(PG_FUNCTION_ARGS)
 		values[4] = DirectFunctionCall3(numeric_in, CStringGetDatum(r.filled_quote), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 	PUT_TEXT(5, r.code);
 	PUT_TEXT(6, r.message);
+	if (r.filled_fee == NULL)
+		nulls[7] = true;
+	else
+		values[7] = DirectFunctionCall3(numeric_in, CStringGetDatum(r.filled_fee), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 #undef PUT_TEXT
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(td, values, nulls)));
 }

@@ -70,6 +70,8 @@ typedef struct TcLiveResult
 	char	   *status;			/* open, partially_filled, filled, canceled, rejected; NULL */
 	char	   *filled_qty;		/* cumulative base quantity, decimal text, or NULL */
 	char	   *filled_quote;	/* cumulative quote amount, decimal text, or NULL */
+	char	   *filled_fee;		/* cumulative fee in the quote asset, decimal text, or
+								 * NULL when the answer carries none (Binance) */
 	char	   *code;			/* the venue's error code, or NULL */
 	char	   *message;		/* the venue's message, or ours */
 } TcLiveResult;

@@ -238,6 +238,40 @@ curl -s "$FAKE/__fill?venue=kraken&client_id=$(vcid ksync)&qty=0.5&price=37000" 
 check "kraken status sync: an order no longer open is found among the closed orders, filled" \
   'wait_for 10 "SELECT status = '"'"'filled'"'"' AND filled_qty = 0.5 FROM tradecore.orders WHERE id = $id"'
 
+# ---- fees: each fill carries the increase of the venue's cumulative fee ----
+check "binance: fills carry fee 0 and no fee asset (its order answers have no commission)" \
+  '[ "$(q "SELECT count(*) = 3 AND sum(f.fee) = 0 AND count(f.fee_asset) = 0 FROM tradecore.fills f JOIN tradecore.orders o ON o.id = f.order_id JOIN tradecore.exchanges e ON e.id = o.exchange_id WHERE e.code = '"'"'binance'"'"' AND o.client_order_id IN ('"'"'s33-$run-sync'"'"', '"'"'s33-$run-mkt'"'"')")" = t ]'
+curl -s "$FAKE/__fee_rate?rate=0.001" >/dev/null
+for v in coinbase kraken; do
+  WF=$(q "INSERT INTO tradecore.wallets (name, kind) VALUES ('suite33 fees $v $run', 'master') RETURNING id" | head -1)
+  id=$(q "SELECT tradecore.place_order($WF, '${SYM[$v]}', 'buy', 0.5, 37000.00, client_order_id => 's33-$run-fee', exchange => '$v')")
+  c=$(q "SELECT tradecore.venue_client_order_id($WF, 's33-$run-fee')")
+  status_is $id open >/dev/null || true
+  curl -s "$FAKE/__fill?venue=$v&client_id=$c&qty=0.2&price=36990" >/dev/null
+  check "$v: a partial fill carries the venue's fee so far (0.1% of 7398 = 7.398 USD)" \
+    'wait_for 10 "SELECT count(*) = 1 AND sum(fee) = 7.398 AND bool_and(fee_asset = '"'"'USD'"'"') FROM tradecore.fills WHERE order_id = $id"'
+  curl -s "$FAKE/__fill?venue=$v&client_id=$c&qty=0.3&price=37000" >/dev/null
+  check "$v: the rest fills; two fills whose fees (7.398 + 11.1) sum to the venue's cumulative 18.498" \
+    'wait_for 10 "SELECT o.status = '"'"'filled'"'"' AND (SELECT count(*) = 2 AND sum(fee) = 18.498 AND max(fee) = 11.1 AND count(fee_asset) = 2 FROM tradecore.fills WHERE order_id = $id) FROM tradecore.orders o WHERE o.id = $id"'
+  if [ $v = kraken ]; then
+    check "kraken: the order asks for its fee in the quote currency (oflags fciq), the asset the fills record" \
+      '[ "$(curl -s "$FAKE/__orders" | python3 -c "import json,sys; print(json.load(sys.stdin)[\"orders\"][\"kraken\"][\"$c\"][\"oflags\"])")" = fciq ]'
+  fi
+  check "$v: the position's realised P&L is net of both fees (-18.498)" \
+    '[ "$(q "SELECT realized_pnl = -18.498 FROM tradecore.trading_positions p JOIN tradecore.orders o ON o.wallet_id = p.wallet_id AND o.instrument_id = p.instrument_id WHERE o.id = $id")" = t ]'
+done
+WF=$(q "INSERT INTO tradecore.wallets (name, kind) VALUES ('suite33 fee down $run', 'master') RETURNING id" | head -1)
+id=$(q "SELECT tradecore.place_order($WF, 'BTC/USD', 'buy', 0.5, 37000.00, client_order_id => 's33-$run-feedown', exchange => 'coinbase')")
+c=$(q "SELECT tradecore.venue_client_order_id($WF, 's33-$run-feedown')")
+status_is $id open >/dev/null || true
+curl -s "$FAKE/__fill?venue=coinbase&client_id=$c&qty=0.2&price=36990" >/dev/null
+wait_for 10 "SELECT count(*) = 1 FROM tradecore.fills WHERE order_id = $id" || true
+curl -s "$FAKE/__fill?venue=coinbase&client_id=$c&qty=0.3&price=37000&fee=5" >/dev/null
+check "coinbase: a cumulative fee that goes down (7.398 to 5) records the next fill with fee 0" \
+  'wait_for 10 "SELECT o.status = '"'"'filled'"'"' AND (SELECT count(*) = 2 AND sum(fee) = 7.398 AND min(fee) = 0 FROM tradecore.fills WHERE order_id = $id) FROM tradecore.orders o WHERE o.id = $id"'
+check "coinbase: the decrease is counted as one venue data error in exchange_errors" \
+  '[ "$(q "SELECT count(*) FROM tradecore.exchange_errors WHERE id > $start_err AND kind = '"'"'data'"'"' AND details->>'"'"'order_id'"'"' = '"'"'$id'"'"'")" = 1 ]'
+
 # ---- pacing: a venue at rate_limit_per_sec = 2 gets its burst half a second apart ----
 q "UPDATE tradecore.exchanges SET rate_limit_per_sec = 2 WHERE code = 'kraken'" >/dev/null
 burst=(-c "BEGIN")

@@ -4,14 +4,14 @@
 -- state machine (_live_record) and fill recording (_live_apply) driven directly; local and
 -- queued cancels; and who may see the queue and the secrets.
 BEGIN;
-SELECT plan(61);
+SELECT plan(82);
 
 INSERT INTO tradecore.exchanges (code, name, kind, enabled)
 VALUES ('binance', 'Binance', 'live', true), ('coinbase', 'Coinbase Exchange', 'live', true), ('kraken', 'Kraken', 'live', true)
 ON CONFLICT (code) DO UPDATE SET enabled = true;
 INSERT INTO tradecore.instruments (exchange_id, symbol, venue_symbol, base_asset, quote_asset, tick_size, lot_size, active)
 SELECT e.id, v.sym, v.s, 'BTC', split_part(v.sym, '/', 2), 0.01, 0.0001, true
-  FROM (VALUES ('binance', 'BTCUSDT', 'BTC/USDT'), ('kraken', 'XBTUSD', 'BTC/USD')) v(c, s, sym)
+  FROM (VALUES ('binance', 'BTCUSDT', 'BTC/USDT'), ('kraken', 'XBTUSD', 'BTC/USD'), ('coinbase', 'BTC-USD', 'BTC/USD')) v(c, s, sym)
   JOIN tradecore.exchanges e ON e.code = v.c
 ON CONFLICT (exchange_id, venue_symbol) DO UPDATE SET active = true, tick_size = 0.01, lot_size = 0.0001;
 INSERT INTO tradecore.wallets (name, kind) VALUES ('t307', 'master');
@@ -137,6 +137,78 @@ SELECT results_eq($$SELECT p.qty, o.filled_qty, o.avg_fill_price FROM tradecore.
                      WHERE o.id = (SELECT oid FROM a) AND p.wallet_id = o.wallet_id AND p.instrument_id = o.instrument_id$$,
                   $$VALUES (0.5, 0.5, 36996.000000000000)$$, 'position and the order''s average fill price follow');
 SELECT is(tradecore._live_apply((SELECT oid FROM a), 'open', NULL, 0.5, 18498.00, NULL), 'filled', 'a final state is never left');
+SELECT results_eq($$SELECT sum(fee), count(fee_asset) FROM tradecore.fills WHERE order_id = (SELECT oid FROM a)$$,
+                  $$VALUES (0::numeric, 0::bigint)$$, 'without a fee from the venue (Binance) fills carry fee 0 and no fee asset');
+
+-- ---- fees: the venue's cumulative fee, one increase per fill ----
+SELECT results_eq($$SELECT filled_qty, filled_quote, filled_fee FROM tradecore.parse_order_response('coinbase', 'lookup', 200,
+    '{"id":"d0c5340b-6d6c-49d9-b567-48c4bfca13d2","price":"37000.00","size":"0.50000000","product_id":"BTC-USD","side":"buy","type":"limit","fill_fees":"7.3980000000000000","filled_size":"0.20000000","executed_value":"7398.0000000000000000","status":"open","settled":false}')$$,
+    $$VALUES (0.2, 7398.00, 7.398)$$, 'coinbase: fill_fees is the cumulative fee');
+SELECT results_eq($$SELECT status, filled_qty, filled_fee FROM tradecore.parse_order_response('kraken', 'lookup', 200,
+    '{"error":[],"result":{"closed":{"OQCLML-BW3P3-BUCMWZ":{"cl_ord_id":"mine","status":"closed","vol":"0.5","vol_exec":"0.50000000","cost":"18498.00000","fee":"18.49800","descr":{"pair":"XBTUSD"}}},"count":1}}', 'mine')$$,
+    $$VALUES ('filled', 0.5, 18.498)$$, 'kraken: fee is the cumulative fee');
+SELECT is((SELECT filled_fee FROM tradecore.parse_order_response('binance', 'lookup', 200,
+    '{"symbol":"BTCUSDT","orderId":28,"clientOrderId":"mine","executedQty":"0.20000000","cummulativeQuoteQty":"7398.00000000","status":"PARTIALLY_FILLED"}', 'mine')),
+    NULL::numeric, 'binance: an order answer carries no commission, the fee stays unknown');
+SELECT ok((SELECT outcome <> 'ok' AND message ~ 'fill_fees' FROM tradecore.parse_order_response('coinbase', 'lookup', 200,
+    '{"id":"x","fill_fees":"-0.5","filled_size":"0.2","executed_value":"7398","status":"open"}')),
+    'coinbase: a negative fill_fees is a venue data error, not a fee');
+SELECT ok((SELECT outcome <> 'ok' AND message ~ 'fee' FROM tradecore.parse_order_response('kraken', 'lookup', 200,
+    '{"error":[],"result":{"open":{"O1":{"cl_ord_id":"mine","status":"open","vol_exec":"0.2","cost":"7398","fee":"NaN"}}}}', 'mine')),
+    'kraken: a NaN fee is a venue data error');
+
+INSERT INTO tradecore.wallets (name, kind) VALUES ('t307-f1', 'master'), ('t307-f2', 'master');
+INSERT INTO tradecore.orders (client_order_id, wallet_id, instrument_id, exchange_id, side, type, price, qty, status)
+SELECT 't307-' || v.c, w.id, i.id, i.exchange_id, 'buy', 'limit', 37000, 0.5, 'open'
+  FROM (VALUES ('cb', 'coinbase', 't307-f1'), ('kr', 'kraken', 't307-f1'), ('rec', 'coinbase', 't307-f2')) v(c, venue, wallet)
+  JOIN tradecore.exchanges e ON e.code = v.venue
+  JOIN tradecore.instruments i ON i.exchange_id = e.id AND i.symbol = 'BTC/USD'
+  JOIN tradecore.wallets w ON w.name = v.wallet;
+CREATE TEMP TABLE f AS SELECT client_order_id AS c, id AS oid, wallet_id AS w, instrument_id AS inst
+  FROM tradecore.orders WHERE client_order_id IN ('t307-cb', 't307-kr', 't307-rec');
+CREATE TEMP TABLE err0 AS SELECT coalesce(max(id), 0) AS id FROM tradecore.exchange_errors;
+
+SELECT is(tradecore._live_apply((SELECT oid FROM f WHERE c = 't307-cb'), 'partially_filled', NULL, 0.2, 7398.00, NULL, '{}', 7.398),
+          'partially_filled', 'coinbase: 0.2 filled with 7.398 of fees so far ...');
+SELECT is(tradecore._live_apply((SELECT oid FROM f WHERE c = 't307-cb'), 'partially_filled', NULL, 0.2, 7398.00, NULL, '{}', 7.398),
+          'partially_filled', '... reported twice ...');
+SELECT is(tradecore._live_apply((SELECT oid FROM f WHERE c = 't307-cb'), 'filled', NULL, 0.5, 18498.00, NULL, '{}', 18.498),
+          'filled', '... then 0.5 with 18.498 in all');
+SELECT results_eq($$SELECT qty, fee, fee_asset FROM tradecore.fills WHERE order_id = (SELECT oid FROM f WHERE c = 't307-cb') ORDER BY id$$,
+                  $$VALUES (0.2, 7.398, 'USD'), (0.3, 11.100, 'USD')$$,
+                  'each fill carries the increase of the cumulative fee, in the quote asset; they sum to the venue''s 18.498');
+SELECT results_eq($$SELECT p.qty, p.realized_pnl FROM tradecore.trading_positions p JOIN f ON f.w = p.wallet_id AND f.inst = p.instrument_id
+                     WHERE f.c = 't307-cb'$$,
+                  $$VALUES (0.5, -18.498)$$, 'the position''s realised P&L is net of the fees, as on the paper exchange');
+SELECT ok((SELECT details->>'fee' = '11.100' AND details->>'cumulative_fee' = '18.498' FROM tradecore.order_events
+            WHERE order_id = (SELECT oid FROM f WHERE c = 't307-cb') AND kind = 'fill' ORDER BY id DESC LIMIT 1),
+          'the fill''s order event says its fee and the cumulative fee');
+
+SELECT is(tradecore._live_apply((SELECT oid FROM f WHERE c = 't307-kr'), 'partially_filled', NULL, 0.2, 7398.00, NULL, '{}', 7.398),
+          'partially_filled', 'kraken: 0.2 filled with 7.398 of fees ...');
+SELECT is(tradecore._live_apply((SELECT oid FROM f WHERE c = 't307-kr'), 'filled', NULL, 0.5, 18498.00, NULL, '{}', 5),
+          'filled', '... then 0.5 filled but the cumulative fee went down to 5 ...');
+SELECT results_eq($$SELECT qty, fee FROM tradecore.fills WHERE order_id = (SELECT oid FROM f WHERE c = 't307-kr') ORDER BY id$$,
+                  $$VALUES (0.2, 7.398), (0.3, 0::numeric)$$, '... the second fill is recorded with fee 0, never a negative fee ...');
+SELECT results_eq($$SELECT e.kind, e.details->>'cumulative_fee', e.details->>'recorded_fees' FROM tradecore.exchange_errors e
+                     WHERE e.id > (SELECT id FROM err0) AND e.details->>'order_id' = (SELECT oid FROM f WHERE c = 't307-kr')::text$$,
+                  $$VALUES ('data', '5', '7.398')$$, '... and the decrease is one exchange_errors row (kind data)');
+SELECT results_eq($$SELECT p.realized_pnl FROM tradecore.trading_positions p JOIN f ON f.w = p.wallet_id AND f.inst = p.instrument_id
+                     WHERE f.c = 't307-kr'$$,
+                  $$VALUES (-7.398)$$, '... and the realised P&L holds only the fees recorded');
+
+INSERT INTO tradecore.live_order_requests (order_id, exchange_id, wallet_id, action, venue_client_id)
+SELECT o.id, o.exchange_id, o.wallet_id, 'sync', tradecore.venue_client_order_id(o.wallet_id, o.client_order_id)
+  FROM tradecore.orders o WHERE o.client_order_id = 't307-rec';
+SELECT is(tradecore._live_record((SELECT id FROM tradecore.live_order_requests WHERE order_id = (SELECT oid FROM f WHERE c = 't307-rec')),
+                                 true, 'ok', 200, 'cb-9', 'filled', 0.5, 18500, NULL, NULL, NULL, 0, 18.5),
+          'done', 'the sender''s record passes the cumulative fee on ...');
+SELECT results_eq($$SELECT fee, fee_asset FROM tradecore.fills WHERE order_id = (SELECT oid FROM f WHERE c = 't307-rec')$$,
+                  $$VALUES (18.5, 'USD')$$, '... to the fill');
+SELECT throws_ok($$SELECT tradecore._live_apply((SELECT oid FROM f WHERE c = 't307-rec'), NULL, NULL, 0.5, 18500, NULL, '{}', 'NaN')$$,
+                 '22003', NULL, 'a NaN cumulative fee is refused');
+SELECT throws_ok($$SELECT tradecore._live_apply((SELECT oid FROM f WHERE c = 't307-rec'), NULL, NULL, 0.5, 18500, NULL, '{}', -1)$$,
+                 '22003', NULL, 'a negative cumulative fee is refused');
 
 -- a refusal, and a request that never reaches the venue
 INSERT INTO tradecore.orders (client_order_id, wallet_id, instrument_id, exchange_id, side, type, price, qty, status)
@@ -189,8 +261,8 @@ SELECT ok(NOT bool_or(has_function_privilege(r, f, 'EXECUTE')),
           'no tradecore role may call the sender''s internals (claim returns decrypted secrets)')
   FROM unnest(ARRAY['tradecore_agent', 'tradecore_viewer', 'tradecore_operator', 'tradecore_admin']) r,
        unnest(ARRAY['tradecore._live_claim(integer, integer[])',
-                    'tradecore._live_record(bigint, boolean, text, integer, text, text, numeric, numeric, text, text, text, integer)',
-                    'tradecore._live_apply(bigint, text, text, numeric, numeric, text, jsonb)',
+                    'tradecore._live_record(bigint, boolean, text, integer, text, text, numeric, numeric, text, text, text, integer, numeric)',
+                    'tradecore._live_apply(bigint, text, text, numeric, numeric, text, jsonb, numeric)',
                     'tradecore._live_place_order(bigint, integer, text, text, numeric, numeric, text, text, text, bigint)',
                     'tradecore._live_cancel_order(bigint)', 'tradecore._live_wake(integer)',
                     'tradecore._live_next_due_ms(integer[])', 'tradecore._live_enqueue_syncs()']) f;
