@@ -216,7 +216,9 @@ BEGIN
                                                    'fee', v_fee::text);
             v_filled := p_filled_qty;
             v_avg := CASE WHEN p_filled_quote > 0 THEN round(p_filled_quote / p_filled_qty, 12)
-                          ELSE (coalesce(o.avg_fill_price, 0) * o.filled_qty + v_price * v_delta) / p_filled_qty END;
+                          -- folded like the paper path's averages (TC_AVG_PRICE_SCALE, src/numeric_ops.h):
+                          -- unrounded, the scale would grow with every fill
+                          ELSE round((coalesce(o.avg_fill_price, 0) * o.filled_qty + v_price * v_delta) / p_filled_qty, 16) END;
         END IF;
     END IF;
 
