@@ -4,7 +4,7 @@
 -- state machine (_live_record) and fill recording (_live_apply) driven directly; local and
 -- queued cancels; and who may see the queue and the secrets.
 BEGIN;
-SELECT plan(82);
+SELECT plan(83);
 
 INSERT INTO tradecore.exchanges (code, name, kind, enabled)
 VALUES ('binance', 'Binance', 'live', true), ('coinbase', 'Coinbase Exchange', 'live', true), ('kraken', 'Kraken', 'live', true)
@@ -274,6 +274,26 @@ RESET ROLE;
 SET LOCAL ROLE tradecore_operator;
 SELECT ok((SELECT count(*) > 0 FROM tradecore.live_order_requests), 'an operator reads the queue (row-level security lets staff see every row)');
 RESET ROLE;
+
+-- a venue that reports no quote amount: each increase is priced at the limit, and the
+-- order's average is folded fill by fill, rounded like the paper path's (unrounded, its
+-- scale grew by three digits per fill: 90 after 30 fills)
+INSERT INTO tradecore.orders (client_order_id, wallet_id, instrument_id, exchange_id, side, type, price, qty, status)
+SELECT 't307-noquote', w.id, i.id, i.exchange_id, 'buy', 'limit', 37000.01, 0.5, 'open'
+  FROM tradecore.exchanges e JOIN tradecore.instruments i ON i.exchange_id = e.id AND i.symbol = 'BTC/USD'
+  JOIN tradecore.wallets w ON w.name = 't307-f2'
+ WHERE e.code = 'coinbase';
+DO $$
+BEGIN
+    FOR k IN 1..30 LOOP
+        PERFORM tradecore._live_apply((SELECT id FROM tradecore.orders WHERE client_order_id = 't307-noquote'),
+                                      'partially_filled', NULL, k * 0.013, 0, NULL);
+    END LOOP;
+END
+$$;
+SELECT ok((SELECT scale(avg_fill_price) <= 16 AND abs(avg_fill_price - 37000.01) < 1e-10
+             FROM tradecore.orders WHERE client_order_id = 't307-noquote'),
+          'an average folded over 30 fills without quote amounts keeps at most 16 decimals');
 
 SELECT * FROM finish();
 ROLLBACK;
