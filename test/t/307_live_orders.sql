@@ -277,7 +277,7 @@ RESET ROLE;
 
 -- a venue that reports no quote amount: each increase is priced at the limit, and the
 -- order's average is folded fill by fill, rounded like the paper path's (unrounded, its
--- scale grew by three digits per fill: 90 after 30 fills)
+-- scale grew with every fill)
 INSERT INTO tradecore.orders (client_order_id, wallet_id, instrument_id, exchange_id, side, type, price, qty, status)
 SELECT 't307-noquote', w.id, i.id, i.exchange_id, 'buy', 'limit', 37000.01, 0.5, 'open'
   FROM tradecore.exchanges e JOIN tradecore.instruments i ON i.exchange_id = e.id AND i.symbol = 'BTC/USD'
