@@ -799,6 +799,19 @@ rows_array(Rows *r, int c, Oid elemtype)
 	return array_of(r->v[c], r->isnull[c], r->n, elemtype);
 }
 
+/* every column as an array, args[c] of elemtypes[c] */
+static void
+rows_arrays(Rows *r, const Oid *elemtypes, Datum *args)
+{
+	for (int c = 0; c < r->ncols; c++)
+		args[c] = rows_array(r, c, elemtypes[c]);
+}
+
+/* the column types of the rows built here */
+static const Oid fill_cols[] = {INT8OID, INT8OID, INT8OID, NUMERICOID, NUMERICOID, NUMERICOID, TEXTOID, TEXTOID};
+static const Oid order_event_cols[] = {INT8OID, INT8OID, INT8OID, TEXTOID, JSONBOID};
+static const Oid event_cols[] = {TEXTOID, JSONBOID, INT8OID, INT8OID};
+
 /* order_events: order id, agent, wallet, kind, details */
 static void
 add_order_event(Rows *r, int64 order_id, bool agent_null, int64 agent_id, int64 wallet_id,
@@ -1120,8 +1133,8 @@ place_paper(FunctionCallInfo fcinfo, int32 exchange_id, const char *exchange)
 
 	/* makers, fills, order events and outbox events */
 	memset(nulls, ' ', sizeof(nulls));
-	rows_init(&oev, 5, nsides + 2);
-	rows_init(&ev, 4, 3 * res.nfills + 1);
+	rows_init(&oev, lengthof(order_event_cols), nsides + 2);
+	rows_init(&ev, lengthof(event_cols), 3 * res.nfills + 1);
 	{
 		JsonbParseState *st = jb_begin();
 
@@ -1167,7 +1180,7 @@ place_paper(FunctionCallInfo fcinfo, int32 exchange_id, const char *exchange)
 			makers[i].status = TextDatumGetCString(col(row, 6, &isnull));
 		}
 
-		rows_init(&fr, 8, nsides);
+		rows_init(&fr, lengthof(fill_cols), nsides);
 		for (int i = 0; i < n; i++)
 		{
 			Side	   *t = &sides[2 * i];
@@ -1228,27 +1241,15 @@ place_paper(FunctionCallInfo fcinfo, int32 exchange_id, const char *exchange)
 		final_order_event(&oev, order_id, agent_null, agent_id, wallet_id, status, filled, reason);
 		args[0] = Int64GetDatum(instrument_id);
 		args[1] = CStringGetTextDatum(quote);
-		args[2] = rows_array(&fr, 0, INT8OID);
-		args[3] = rows_array(&fr, 1, INT8OID);
-		args[4] = rows_array(&fr, 2, INT8OID);
-		args[5] = rows_array(&fr, 3, NUMERICOID);
-		args[6] = rows_array(&fr, 4, NUMERICOID);
-		args[7] = rows_array(&fr, 5, NUMERICOID);
-		args[8] = rows_array(&fr, 6, TEXTOID);
-		args[9] = rows_array(&fr, 7, TEXTOID);
-		args[10] = rows_array(&oev, 0, INT8OID);
-		args[11] = rows_array(&oev, 1, INT8OID);
-		args[12] = rows_array(&oev, 2, INT8OID);
-		args[13] = rows_array(&oev, 3, TEXTOID);
-		args[14] = rows_array(&oev, 4, JSONBOID);
+		rows_arrays(&fr, fill_cols, &args[2]);
+		rows_arrays(&oev, order_event_cols, &args[2 + lengthof(fill_cols)]);
 		if (run(P_FILLS, args, NULL, false) != SPI_OK_INSERT)
 			elog(ERROR, "could not record the fills of order " INT64_FORMAT, order_id);
 	}
 	else
 	{
 		final_order_event(&oev, order_id, agent_null, agent_id, wallet_id, status, filled, reason);
-		for (int k = 0; k < 5; k++)
-			args[k] = rows_array(&oev, k, k < 3 ? INT8OID : k == 3 ? TEXTOID : JSONBOID);
+		rows_arrays(&oev, order_event_cols, args);
 		if (run(P_ORDER_EVENTS, args, NULL, false) != SPI_OK_INSERT)
 			elog(ERROR, "could not record order " INT64_FORMAT, order_id);
 	}
@@ -1266,10 +1267,9 @@ place_paper(FunctionCallInfo fcinfo, int32 exchange_id, const char *exchange)
 		jb_text(&st, "symbol", symbol);
 		add_event(&ev, final_event, jb_end(&st), agent_null, agent_id, wallet_id);
 	}
-	(void) tc_outbox_emit(DatumGetArrayTypeP(rows_array(&ev, 0, TEXTOID)),
-						  DatumGetArrayTypeP(rows_array(&ev, 1, JSONBOID)),
-						  DatumGetArrayTypeP(rows_array(&ev, 2, INT8OID)),
-						  DatumGetArrayTypeP(rows_array(&ev, 3, INT8OID)));
+	rows_arrays(&ev, event_cols, args);
+	(void) tc_outbox_emit(DatumGetArrayTypeP(args[0]), DatumGetArrayTypeP(args[1]), DatumGetArrayTypeP(args[2]),
+						  DatumGetArrayTypeP(args[3]));
 
 	if (nsides > 0)
 		apply_positions(instrument_id, sides, nsides);
