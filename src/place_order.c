@@ -126,8 +126,8 @@ static const char *const sql[P_COUNT] = {
 
 	/* P_POS_INSERT: first positions, with the agent of their first fill */
 	"INSERT INTO tradecore.trading_positions (wallet_id, instrument_id, agent_id, qty, avg_price, realized_pnl)"
-	"SELECT u.w, $2, u.g, u.q, u.a, u.r"
-	"  FROM unnest($1::bigint[], $3::bigint[], $4::numeric[], $5::numeric[], $6::numeric[]) AS u(w, g, q, a, r)"
+	"SELECT u.w, $6, u.g, u.q, u.a, u.r"
+	"  FROM unnest($1::bigint[], $2::bigint[], $3::numeric[], $4::numeric[], $5::numeric[]) AS u(w, g, q, a, r)"
 	" RETURNING wallet_id, ctid",
 
 	/*
@@ -177,8 +177,8 @@ TEXTOID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID, TEXTOID, TEXTOID};
 static const Oid p_pos_lock_tid_types[] = {TIDARRAYOID, INT8OID, INT8ARRAYOID};
 static const Oid p_pos_lock_types[] = {INT8ARRAYOID, INT8OID};
 static const Oid p_pos_update_types[] = {TIDARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID};
-static const Oid p_pos_insert_types[] = {INT8ARRAYOID, INT8OID, INT8ARRAYOID, NUMERICARRAYOID,
-NUMERICARRAYOID, NUMERICARRAYOID};
+static const Oid p_pos_insert_types[] = {INT8ARRAYOID, INT8ARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID,
+NUMERICARRAYOID, INT8OID};
 static const Oid p_makers_types[] = {INT8ARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID};
 static const Oid p_fills_types[] = {
 	INT8OID, TEXTOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, NUMERICARRAYOID, NUMERICARRAYOID,
@@ -257,6 +257,51 @@ array_of(Datum *v, bool *nulls, int n, Oid elemtype)
 	if (n == 0)
 		return PointerGetDatum(construct_empty_array(elemtype));
 	return PointerGetDatum(construct_md_array(v, nulls, 1, dims, lbs, elemtype, len, byval, align));
+}
+
+/* rows of one table, column by column, for a statement that reads them FROM unnest() */
+typedef struct Rows
+{
+	int			n;
+	int			ncols;
+	Datum	  **v;
+	bool	  **isnull;
+} Rows;
+
+static void
+rows_init(Rows *r, int ncols, int capacity)
+{
+	r->n = 0;
+	r->ncols = ncols;
+	r->v = palloc(sizeof(Datum *) * ncols);
+	r->isnull = palloc(sizeof(bool *) * ncols);
+	for (int c = 0; c < ncols; c++)
+	{
+		r->v[c] = palloc(sizeof(Datum) * capacity);
+		r->isnull[c] = palloc0(sizeof(bool) * capacity);
+	}
+}
+
+/* column c of the row being added */
+static void
+rows_set(Rows *r, int c, Datum v, bool isnull)
+{
+	r->v[c][r->n] = v;
+	r->isnull[c][r->n] = isnull;
+}
+
+static Datum
+rows_array(Rows *r, int c, Oid elemtype)
+{
+	return array_of(r->v[c], r->isnull[c], r->n, elemtype);
+}
+
+/* every column as an array, args[c] of elemtypes[c] */
+static void
+rows_arrays(Rows *r, const Oid *elemtypes, Datum *args)
+{
+	for (int c = 0; c < r->ncols; c++)
+		args[c] = rows_array(r, c, elemtypes[c]);
 }
 
 static Datum
@@ -344,20 +389,11 @@ apply_positions(int64 instrument_id, Side *sides, int nsides)
 	Numeric    *ea = palloc(sizeof(Numeric) * nsides);
 	Numeric    *er = palloc(sizeof(Numeric) * nsides);
 	ItemPointerData *et = palloc(sizeof(ItemPointerData) * nsides);
-	Datum	   *ut,
-			   *uq,
-			   *ua,
-			   *ur,
-			   *nw_,
-			   *ng,
-			   *nq,
-			   *na,
-			   *nr;
-	bool	   *uan,
-			   *ngn,
-			   *nan;
-	int			nu = 0,
-				nn = 0;
+	/* the rows of P_POS_UPDATE (address, qty, average, P&L) and of P_POS_INSERT */
+	static const Oid upd_cols[] = {TIDOID, NUMERICOID, NUMERICOID, NUMERICOID};
+	static const Oid ins_cols[] = {INT8OID, INT8OID, NUMERICOID, NUMERICOID, NUMERICOID};
+	Rows		upd;
+	Rows		ins;
 
 	if (pos_tids == NULL)
 	{
@@ -451,18 +487,8 @@ apply_positions(int64 instrument_id, Side *sides, int nsides)
 		}
 	}
 
-	ut = palloc(sizeof(Datum) * nw);
-	uq = palloc(sizeof(Datum) * nw);
-	ua = palloc(sizeof(Datum) * nw);
-	ur = palloc(sizeof(Datum) * nw);
-	uan = palloc(sizeof(bool) * nw);
-	nw_ = palloc(sizeof(Datum) * nw);
-	ng = palloc(sizeof(Datum) * nw);
-	nq = palloc(sizeof(Datum) * nw);
-	na = palloc(sizeof(Datum) * nw);
-	nr = palloc(sizeof(Datum) * nw);
-	ngn = palloc(sizeof(bool) * nw);
-	nan = palloc(sizeof(bool) * nw);
+	rows_init(&upd, lengthof(upd_cols), nw);
+	rows_init(&ins, lengthof(ins_cols), nw);
 	for (int w = 0; w < nw; w++)
 	{
 		bool		seen = has[w];
@@ -509,43 +535,33 @@ apply_positions(int64 instrument_id, Side *sides, int nsides)
 		}
 		if (has[w])
 		{
-			ut[nu] = PointerGetDatum(&et[w]);
-			uq[nu] = NumericGetDatum(q);
-			ua[nu] = NumericGetDatum(a);
-			uan[nu] = (a == NULL);
-			ur[nu] = NumericGetDatum(r);
-			nu++;
+			rows_set(&upd, 0, PointerGetDatum(&et[w]), false);
+			rows_set(&upd, 1, NumericGetDatum(q), false);
+			rows_set(&upd, 2, NumericGetDatum(a), a == NULL);
+			rows_set(&upd, 3, NumericGetDatum(r), false);
+			upd.n++;
 		}
 		else
 		{
-			nw_[nn] = Int64GetDatum(wallets[w]);
-			ng[nn] = Int64GetDatum(agent);
-			ngn[nn] = agent_null;
-			nq[nn] = NumericGetDatum(q);
-			na[nn] = NumericGetDatum(a);
-			nan[nn] = (a == NULL);
-			nr[nn] = NumericGetDatum(r);
-			nn++;
+			rows_set(&ins, 0, Int64GetDatum(wallets[w]), false);
+			rows_set(&ins, 1, Int64GetDatum(agent), agent_null);
+			rows_set(&ins, 2, NumericGetDatum(q), false);
+			rows_set(&ins, 3, NumericGetDatum(a), a == NULL);
+			rows_set(&ins, 4, NumericGetDatum(r), false);
+			ins.n++;
 		}
 	}
-	if (nu > 0)
+	if (upd.n > 0)
 	{
-		args[0] = array_of(ut, NULL, nu, TIDOID);
-		args[1] = array_of(uq, NULL, nu, NUMERICOID);
-		args[2] = array_of(ua, uan, nu, NUMERICOID);
-		args[3] = array_of(ur, NULL, nu, NUMERICOID);
-		if (run(P_POS_UPDATE, args, NULL, false) != SPI_OK_UPDATE_RETURNING || SPI_processed != (uint64) nu)
+		rows_arrays(&upd, upd_cols, args);
+		if (run(P_POS_UPDATE, args, NULL, false) != SPI_OK_UPDATE_RETURNING || SPI_processed != (uint64) upd.n)
 			elog(ERROR, "could not update the positions of instrument " INT64_FORMAT, instrument_id);
 		remember_tids(instrument_id);
 	}
-	if (nn > 0)
+	if (ins.n > 0)
 	{
-		args[0] = array_of(nw_, NULL, nn, INT8OID);
-		args[1] = Int64GetDatum(instrument_id);
-		args[2] = array_of(ng, ngn, nn, INT8OID);
-		args[3] = array_of(nq, NULL, nn, NUMERICOID);
-		args[4] = array_of(na, nan, nn, NUMERICOID);
-		args[5] = array_of(nr, NULL, nn, NUMERICOID);
+		rows_arrays(&ins, ins_cols, args);
+		args[lengthof(ins_cols)] = Int64GetDatum(instrument_id);
 		if (run(P_POS_INSERT, args, NULL, false) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "could not insert the positions of instrument " INT64_FORMAT, instrument_id);
 		remember_tids(instrument_id);
@@ -760,51 +776,6 @@ static Datum
 jb_end(JsonbParseState **st)
 {
 	return JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(st, WJB_END_OBJECT, NULL)));
-}
-
-/* rows of one table, column by column, for an INSERT ... SELECT FROM unnest() */
-typedef struct Rows
-{
-	int			n;
-	int			ncols;
-	Datum	  **v;
-	bool	  **isnull;
-} Rows;
-
-static void
-rows_init(Rows *r, int ncols, int capacity)
-{
-	r->n = 0;
-	r->ncols = ncols;
-	r->v = palloc(sizeof(Datum *) * ncols);
-	r->isnull = palloc(sizeof(bool *) * ncols);
-	for (int c = 0; c < ncols; c++)
-	{
-		r->v[c] = palloc(sizeof(Datum) * capacity);
-		r->isnull[c] = palloc0(sizeof(bool) * capacity);
-	}
-}
-
-/* column c of the row being added */
-static void
-rows_set(Rows *r, int c, Datum v, bool isnull)
-{
-	r->v[c][r->n] = v;
-	r->isnull[c][r->n] = isnull;
-}
-
-static Datum
-rows_array(Rows *r, int c, Oid elemtype)
-{
-	return array_of(r->v[c], r->isnull[c], r->n, elemtype);
-}
-
-/* every column as an array, args[c] of elemtypes[c] */
-static void
-rows_arrays(Rows *r, const Oid *elemtypes, Datum *args)
-{
-	for (int c = 0; c < r->ncols; c++)
-		args[c] = rows_array(r, c, elemtypes[c]);
 }
 
 /* the column types of the rows built here */
