@@ -252,6 +252,47 @@ tc_rsi(const double *x, int n, int period, double *out)
 	}
 }
 
+/*
+ * Shifted window sums for the rolling mean and deviation: sums of (x - c)
+ * and (x - c)^2 with c the first value of a block of TC_RESYNC outputs.
+ * Shifting by a value near the data keeps s2 - s1^2/p free of the
+ * cancellation that plain sums of squares suffer at price levels, and
+ * recomputing them at every block start bounds the drift of the sliding
+ * updates.
+ */
+typedef struct ShiftedSums
+{
+	double		c;
+	double		s1;
+	double		s2;
+} ShiftedSums;
+
+static inline ShiftedSums
+shifted_sums(const double *w, int period)
+{
+	ShiftedSums ss = {w[0], 0.0, 0.0};
+
+	for (int j = 0; j < period; j++)
+	{
+		double		d = w[j] - ss.c;
+
+		ss.s1 += d;
+		ss.s2 += d * d;
+	}
+	return ss;
+}
+
+/* the window moves on by one: add the value entering, drop the one leaving */
+static inline void
+shifted_slide(ShiftedSums *ss, double in, double out)
+{
+	double		a = in - ss->c,
+				b = out - ss->c;
+
+	ss->s1 += a - b;
+	ss->s2 += a * a - b * b;
+}
+
 void
 tc_rolling_moments(const double *x, int n, int period,
 				   double *mean, double *sd, double *z)
@@ -263,30 +304,16 @@ tc_rolling_moments(const double *x, int n, int period,
 	if (n <= lb)
 		return;
 
-	/*
-	 * Sums of (x - k) and (x - k)^2 with k the first value of the block:
-	 * shifting by a value near the data keeps s2 - s1^2/p free of the
-	 * cancellation that plain sums of squares suffer at price levels.
-	 */
 	for (i = lb; i < n;)
 	{
 		int			end = i + TC_RESYNC < n ? i + TC_RESYNC : n;
-		const double *w = x + i - lb;
-		const double k = w[0];
-		double		s1 = 0.0,
-					s2 = 0.0;
+		ShiftedSums ss = shifted_sums(x + i - lb, period);
+		const double k = ss.c;
 
-		for (int j = 0; j < period; j++)
-		{
-			double		d = w[j] - k;
-
-			s1 += d;
-			s2 += d * d;
-		}
 		for (;;)
 		{
-			double		m = s1 * inv;
-			double		var = s2 * inv - m * m;
+			double		m = ss.s1 * inv;
+			double		var = ss.s2 * inv - m * m;
 			double		s = var > 0.0 ? sqrt(var) : 0.0;
 			int			o = i - lb;
 
@@ -298,13 +325,7 @@ tc_rolling_moments(const double *x, int n, int period,
 				z[o] = s > 0.0 ? (x[i] - (k + m)) / s : NAN;
 			if (++i >= end)
 				break;
-			{
-				double		a = x[i] - k,
-							b = x[i - period] - k;
-
-				s1 += a - b;
-				s2 += a * a - b * b;
-			}
+			shifted_slide(&ss, x[i], x[i - period]);
 		}
 	}
 }
@@ -329,22 +350,13 @@ tc_bollinger(const double *x, int n, int period, double k,
 	for (i = lb; i < n;)
 	{
 		int			end = i + TC_RESYNC < n ? i + TC_RESYNC : n;
-		const double *w = x + i - lb;
-		const double c = w[0];
-		double		s1 = 0.0,
-					s2 = 0.0;
+		ShiftedSums ss = shifted_sums(x + i - lb, period);
+		const double c = ss.c;
 
-		for (int j = 0; j < period; j++)
-		{
-			double		d = w[j] - c;
-
-			s1 += d;
-			s2 += d * d;
-		}
 		for (;;)
 		{
-			double		m = s1 * inv;
-			double		var = s2 * inv - m * m;
+			double		m = ss.s1 * inv;
+			double		var = ss.s2 * inv - m * m;
 			double		sd = var > 0.0 ? sqrt(var) : 0.0;
 			double		mid = c + m;
 			double		width = k * sd;
@@ -363,13 +375,7 @@ tc_bollinger(const double *x, int n, int period, double k,
 			nan |= (pb + bw) != (pb + bw);
 			if (++i >= end)
 				break;
-			{
-				double		a = x[i] - c,
-							b = x[i - period] - c;
-
-				s1 += a - b;
-				s2 += a * a - b * b;
-			}
+			shifted_slide(&ss, x[i], x[i - period]);
 		}
 	}
 	return nan;
