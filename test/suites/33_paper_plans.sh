@@ -12,22 +12,24 @@ set -euo pipefail
 DB=tc_paper_plans
 N=3000
 export PGOPTIONS="-c client_min_messages=warning"
-q() { runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" PGOPTIONS="$PGOPTIONS" psql -qAtX -v ON_ERROR_STOP=1 -d $DB "$@"; }
-cleanup() {
-  runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" psql -qAtX -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-fail=0
+source "$TRADECORE_ROOT/test/lib/suite.sh"
+q() { pg_as $DB "$@"; }
+trap 'db_drop $DB' EXIT
 
-runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" PGOPTIONS="$PGOPTIONS" psql -qAtX -v ON_ERROR_STOP=1 -d postgres \
-  -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
-q -c "CREATE EXTENSION tradecore" >/dev/null
-q >/dev/null <<'SQL'
+# fresh_db: a new database with the extension, instrument PLN/USD, wallets 'plans a' and
+# 'plans b', and the statistics of empty tables (VACUUM ANALYZE), the state under test
+fresh_db() {
+  db_recreate $DB
+  q -c "CREATE EXTENSION tradecore" >/dev/null
+  q >/dev/null <<'SQL'
 INSERT INTO tradecore.instruments (exchange_id, symbol, venue_symbol, base_asset, quote_asset, tick_size, lot_size)
 SELECT id, 'PLN/USD', 'PLN/USD', 'PLN', 'USD', 0.01, 0.001 FROM tradecore.exchanges WHERE code = 'paper';
 INSERT INTO tradecore.wallets (name, kind) VALUES ('plans a', 'master'), ('plans b', 'master');
 SQL
-q -c "VACUUM ANALYZE"
+  q -c "VACUUM ANALYZE"
+}
+
+fresh_db
 # one session, one transaction: resting sells and crossing buys, then the rows read
 out=$(q <<SQL
 BEGIN;
@@ -76,15 +78,7 @@ echo "# entries read from orders_wallet_ts_idx: $wallet_ts; index scans of tradi
 # Cancels the same way: a fresh database, VACUUM ANALYZE, then resting orders placed and
 # every other one canceled by client order id in one transaction.  Before: 11,263,820 rows
 # read by sequential scan and 2,265,000 fetched through (wallet_id, ts) for 3,000 orders.
-runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" PGOPTIONS="$PGOPTIONS" psql -qAtX -v ON_ERROR_STOP=1 -d postgres \
-  -c "DROP DATABASE $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
-q -c "CREATE EXTENSION tradecore" >/dev/null
-q >/dev/null <<'SQL'
-INSERT INTO tradecore.instruments (exchange_id, symbol, venue_symbol, base_asset, quote_asset, tick_size, lot_size)
-SELECT id, 'PLN/USD', 'PLN/USD', 'PLN', 'USD', 0.01, 0.001 FROM tradecore.exchanges WHERE code = 'paper';
-INSERT INTO tradecore.wallets (name, kind) VALUES ('plans a', 'master');
-SQL
-q -c "VACUUM ANALYZE"
+fresh_db
 out=$(q <<SQL
 BEGIN;
 DO \$d\$

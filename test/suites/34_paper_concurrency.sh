@@ -12,19 +12,17 @@ set -euo pipefail
 DB=tc_paper_concurrency
 N=1200
 export PGOPTIONS="-c client_min_messages=warning"
-q() { runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" PGOPTIONS="$PGOPTIONS" psql -qAtX -v ON_ERROR_STOP=1 -d $DB "$@"; }
+source "$TRADECORE_ROOT/test/lib/suite.sh"
+q() { pg_as $DB "$@"; }
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" psql -qAtX -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  db_drop $DB
   rm -f /tmp/tc-paper-conc.$$.*
 }
 trap cleanup EXIT
-fail=0
-check() { if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "not ok - $1"; echo "#   got:      $2"; echo "#   expected: $3"; fail=1; fi; }
 
-runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" PGOPTIONS="$PGOPTIONS" psql -qAtX -v ON_ERROR_STOP=1 -d postgres \
-  -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+db_recreate $DB
 q -c "CREATE EXTENSION tradecore" >/dev/null
 q >/dev/null <<'SQL'
 INSERT INTO tradecore.instruments (exchange_id, symbol, venue_symbol, base_asset, quote_asset, tick_size, lot_size)
